@@ -1,0 +1,28 @@
+{
+    "name": "Debt Collection",
+    "summary": "See what every customer owes, hold credit, and work a collection list",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "debt_collection contributors",
+    "website": "https://github.com/debt-collection/debt_collection",
+    "depends": ["account", "sale", "sms"],
+    "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
+    "data": [
+        "security/debt_collection_security.xml",
+        "security/ir.model.access.csv",
+        "views/res_partner_views.xml",
+        "views/debt_note_views.xml",
+        "views/debt_worklist_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/debt_credit_hold_wizard_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/debt_collection_demo.xml",
+    ],
+    "pre_init_hook": "pre_init_hook",
+    "application": True,
+    "installable": True,
+}

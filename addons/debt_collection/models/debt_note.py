@@ -1,0 +1,58 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class DebtNote(models.Model):
+    """A dated entry in a customer's collection history: why it paid late, a dispute, an agreement."""
+
+    _name = "debt.note"
+    _description = "Collection Note"
+    _order = "date desc, id desc"
+    _rec_name = "category"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
+        domain=[("is_company", "=", True)])
+    company_id = fields.Many2one(
+        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company)
+    author_id = fields.Many2one(
+        "res.users", string="Author", required=True, default=lambda self: self.env.user, readonly=True)
+    date = fields.Date(string="Date", required=True, default=fields.Date.context_today)
+    category = fields.Selection(
+        [
+            ("late_payment", "Late-payment reason"),
+            ("dispute", "Dispute"),
+            ("agreement", "Agreement"),
+            ("other", "Other"),
+        ],
+        string="Category", required=True, default="other")
+    note = fields.Text(string="Note", required=True)
+    salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    collector_id = fields.Many2one(related="partner_id.collector_id", string="Collector")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Notes always belong to the commercial entity, so that a contact's notes roll up.
+        partners = self.env["res.partner"].browse([vals["partner_id"] for vals in vals_list if vals.get("partner_id")])
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                vals["partner_id"] = commercial[vals["partner_id"]]
+        return super().create(vals_list)
+
+    @api.constrains("note")
+    def _check_note(self):
+        for record in self:
+            if not (record.note or "").strip():
+                raise ValidationError(_("A collection note cannot be empty."))
+
+    @api.constrains("partner_id", "company_id")
+    def _check_partner_company(self):
+        for record in self:
+            if record.partner_id.company_id and record.partner_id.company_id != record.company_id:
+                raise ValidationError(_(
+                    "The customer %(customer)s belongs to the company %(company)s, not to %(other)s.",
+                    customer=record.partner_id.display_name,
+                    company=record.partner_id.company_id.name,
+                    other=record.company_id.name,
+                ))

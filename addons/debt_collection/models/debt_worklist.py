@@ -1,0 +1,191 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class DebtWorklist(models.Model):
+    """One row per customer and company with open receivable items: the collection worklist.
+
+    The rows come from one SQL query (``_auto = False``), built per request so that "today" is the
+    date in each customer's time zone (else the company's) at the ORM's current time. The partner
+    form's figures are read from the very same query (:meth:`_debt_figures_sql`), so both always
+    agree.
+    """
+
+    _name = "debt.worklist"
+    _description = "Customer to Collect"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "overdue_amount desc, partner_id"
+    _depends = {
+        "account.move.line": [
+            "account_id", "amount_residual", "company_id", "date", "date_maturity", "move_id",
+            "parent_state", "partner_id", "reconciled",
+        ],
+        "account.account": ["account_type"],
+        "res.partner": [
+            "collector_id", "commercial_partner_id", "credit_limit", "debt_manual_hold", "tz", "user_id",
+        ],
+        "res.company": ["debt_hold_on_credit_limit", "debt_hold_overdue_days", "partner_id", "resource_calendar_id"],
+        "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
+        "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    total_receivable = fields.Monetary(string="Total Receivable", readonly=True)
+    not_due_amount = fields.Monetary(string="Not Yet Due", readonly=True)
+    overdue_amount = fields.Monetary(string="Overdue", readonly=True)
+    overdue_invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
+    oldest_overdue_date = fields.Date(string="Oldest Due Date", readonly=True)
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (Days)", readonly=True)
+    credit_limit = fields.Monetary(string="Credit Limit", readonly=True)
+    sale_to_invoice = fields.Monetary(string="Ordered, Not Invoiced", readonly=True)
+    credit_exposure = fields.Monetary(string="Credit Exposure", readonly=True)
+    credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator=False)
+    on_credit_hold = fields.Boolean(string="On Hold", readonly=True)
+
+    @property
+    def _table_query(self):
+        return self._debt_figures_sql()
+
+    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True):
+        """The one query behind the worklist and the partner's "debt at a glance".
+
+        :param partner_ids: commercial partner ids to restrict to (None: all)
+        :param company_ids: company ids to restrict to (None: all)
+        :param open_items_only: only customers with open receivable items (the worklist); when
+            False, customers with only confirmed, not yet invoiced sale orders come too.
+        Amounts are in company currency. An item's due date is its ``date_maturity``, else the
+        date of its move, so each installment ages on its own. Credit notes and unreconciled
+        payments count as negative items on their own date.
+        """
+        item_filter = SQL()
+        sale_filter = SQL()
+        if partner_ids is not None:
+            item_filter = SQL("AND cp.id IN %s", tuple(partner_ids) or (None,))
+            sale_filter = SQL("AND sp.commercial_partner_id IN %s", tuple(partner_ids) or (None,))
+        if company_ids is not None:
+            item_filter = SQL("%s AND aml.company_id IN %s", item_filter, tuple(company_ids) or (None,))
+            sale_filter = SQL("%s AND so.company_id IN %s", sale_filter, tuple(company_ids) or (None,))
+        limit_field = self.env["ir.model.fields"]._get("res.partner", "credit_limit")
+        join = SQL("LEFT JOIN") if open_items_only else SQL("FULL OUTER JOIN")
+        return SQL(
+            """
+            WITH items AS (
+                SELECT aml.id, aml.move_id, aml.company_id, cp.id AS partner_id,
+                       aml.amount_residual AS residual,
+                       COALESCE(aml.date_maturity, aml.date) AS due_date,
+                       (%(now)s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(
+                            NULLIF(cp.tz, ''), NULLIF(cal.tz, ''), NULLIF(comp_p.tz, ''), 'UTC'))::date AS today
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                  JOIN res_company comp ON comp.id = aml.company_id
+                  JOIN res_partner comp_p ON comp_p.id = comp.partner_id
+             LEFT JOIN resource_calendar cal ON cal.id = comp.resource_calendar_id
+                 WHERE aml.parent_state = 'posted'
+                   AND aml.reconciled IS NOT TRUE
+                   AND aml.amount_residual != 0
+                   AND acc.account_type = 'asset_receivable'
+                   %(item_filter)s
+            ), receivable AS (
+                SELECT partner_id, company_id, MIN(id) AS id,
+                       SUM(residual) AS total_receivable,
+                       COALESCE(SUM(residual) FILTER (WHERE due_date >= today), 0) AS not_due_amount,
+                       COALESCE(SUM(residual) FILTER (WHERE due_date < today), 0) AS overdue_amount,
+                       COUNT(DISTINCT move_id) FILTER (WHERE due_date < today AND residual > 0)
+                           AS overdue_invoice_count,
+                       MIN(due_date) FILTER (WHERE due_date < today AND residual > 0) AS oldest_overdue_date,
+                       MAX(today - due_date) FILTER (WHERE due_date < today AND residual > 0)
+                           AS oldest_overdue_days
+                  FROM items
+              GROUP BY partner_id, company_id
+            ), sale AS (
+                SELECT sp.commercial_partner_id AS partner_id, so.company_id,
+                       SUM(sol.untaxed_amount_to_invoice * sol.price_total / sol.price_subtotal
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN res_partner sp ON sp.id = so.partner_id
+                 WHERE so.state = 'sale'
+                   AND sol.untaxed_amount_to_invoice > 0
+                   AND sol.price_subtotal != 0
+                   %(sale_filter)s
+              GROUP BY sp.commercial_partner_id, so.company_id
+            ), figures AS (
+                SELECT COALESCE(r.partner_id, s.partner_id) AS partner_id,
+                       COALESCE(r.company_id, s.company_id) AS company_id,
+                       r.id,
+                       COALESCE(r.total_receivable, 0) AS total_receivable,
+                       COALESCE(r.not_due_amount, 0) AS not_due_amount,
+                       COALESCE(r.overdue_amount, 0) AS overdue_amount,
+                       COALESCE(r.overdue_invoice_count, 0) AS overdue_invoice_count,
+                       r.oldest_overdue_date,
+                       COALESCE(r.oldest_overdue_days, 0) AS oldest_overdue_days,
+                       COALESCE(ROUND(s.amount, 2), 0) AS sale_to_invoice
+                  FROM receivable r
+                %(join)s sale s ON s.partner_id = r.partner_id AND s.company_id = r.company_id
+            ), limits AS (
+                SELECT f.*,
+                       COALESCE(
+                           CASE WHEN jsonb_typeof(cp.credit_limit -> f.company_id::text) = 'number'
+                                THEN (cp.credit_limit ->> f.company_id::text)::numeric END,
+                           CASE WHEN jsonb_typeof(d.json_value::jsonb) = 'number' THEN d.json_value::numeric END,
+                           0) AS credit_limit,
+                       f.total_receivable + f.sale_to_invoice AS credit_exposure,
+                       COALESCE((cp.debt_manual_hold ->> f.company_id::text)::boolean, FALSE) AS manual_hold,
+                       cp.user_id AS salesperson_id,
+                       COALESCE(cp.collector_id, cp.user_id) AS collector_id,
+                       comp.currency_id,
+                       comp.debt_hold_on_credit_limit AS hold_on_limit,
+                       COALESCE(comp.debt_hold_overdue_days, 0) AS hold_overdue_days
+                  FROM figures f
+                  JOIN res_partner cp ON cp.id = f.partner_id
+                  JOIN res_company comp ON comp.id = f.company_id
+             LEFT JOIN ir_default d ON d.field_id = %(limit_field)s AND d.company_id = f.company_id
+                                   AND d.user_id IS NULL AND d.condition IS NULL
+            )
+            SELECT l.id, l.partner_id, l.company_id, l.currency_id, l.salesperson_id, l.collector_id,
+                   l.total_receivable, l.not_due_amount, l.overdue_amount, l.overdue_invoice_count,
+                   l.oldest_overdue_date, l.oldest_overdue_days, l.credit_limit, l.sale_to_invoice,
+                   l.credit_exposure,
+                   CASE WHEN l.credit_limit > 0 THEN ROUND(l.credit_exposure * 100 / l.credit_limit, 2)
+                        ELSE 0 END AS credit_used_percent,
+                   l.manual_hold,
+                   (l.hold_on_limit AND l.credit_limit > 0 AND l.credit_exposure > l.credit_limit)
+                       AS hold_by_limit,
+                   (l.hold_overdue_days > 0 AND l.oldest_overdue_days > l.hold_overdue_days)
+                       AS hold_by_overdue,
+                   (l.manual_hold
+                    OR (l.hold_on_limit AND l.credit_limit > 0 AND l.credit_exposure > l.credit_limit)
+                    OR (l.hold_overdue_days > 0 AND l.oldest_overdue_days > l.hold_overdue_days))
+                       AS on_credit_hold
+              FROM limits l
+            """,
+            now=fields.Datetime.now(),
+            item_filter=item_filter,
+            sale_filter=sale_filter,
+            join=join,
+            limit_field=limit_field.id,
+        )
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "views": [(False, "form")],
+        }
+
+    def action_open_items(self):
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id).action_view_debt_open_items()
+
+    def action_log_note(self):
+        self.ensure_one()
+        return self.partner_id.action_add_debt_note()

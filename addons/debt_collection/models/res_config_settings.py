@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    debt_hold_on_credit_limit = fields.Boolean(
+        related="company_id.debt_hold_on_credit_limit", readonly=False)
+    debt_hold_overdue_days = fields.Integer(
+        related="company_id.debt_hold_overdue_days", readonly=False)

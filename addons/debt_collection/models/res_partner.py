@@ -1,0 +1,248 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+DEBT_FIGURES = (
+    "total_receivable", "not_due_amount", "overdue_amount", "overdue_invoice_count",
+    "oldest_overdue_days", "credit_limit", "sale_to_invoice", "credit_exposure", "credit_used_percent",
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Collection profile
+    collector_id = fields.Many2one(
+        "res.users", string="Collector", compute="_compute_collector_id", store=True, readonly=False,
+        tracking=True, domain=[("share", "=", False)],
+        help="Who chases this customer's payments. Defaults to the salesperson.")
+    payment_contact_id = fields.Many2one(
+        "res.partner", string="Payment Contact", tracking=True,
+        domain="[('id', 'child_of', commercial_partner_id)]",
+        help="The person to talk to about payments: reminders and call summaries go to this contact.")
+    credit_days = fields.Integer(
+        string="Credit Days", tracking=True,
+        help="Days of credit granted to this customer, counted from the invoice date.")
+    no_reminder = fields.Boolean(
+        string="No Reminders", tracking=True,
+        help="Never send automatic payment reminders to this customer.")
+    collection_notes = fields.Text(string="Collection Notes")
+    debt_note_ids = fields.One2many("debt.note", "partner_id", string="Collection History")
+    debt_note_count = fields.Integer(compute="_compute_debt_note_count", string="Collection Notes Count")
+
+    # Credit hold (per company, like Odoo's credit limit)
+    debt_manual_hold = fields.Boolean(
+        string="Manual Credit Hold", company_dependent=True, copy=False, readonly=True,
+        help="Placed and released by a collection manager, with a reason recorded in the chatter.")
+    debt_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, copy=False, readonly=True)
+
+    # Debt at a glance: computed for the whole recordset from one query, current company only
+    debt_currency_id = fields.Many2one("res.currency", compute="_compute_debt_figures", string="Debt Currency")
+    debt_total_receivable = fields.Monetary(
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Open Receivable")
+    debt_not_due_amount = fields.Monetary(
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Not Yet Due")
+    overdue_amount = fields.Monetary(
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Overdue Amount")
+    overdue_invoice_count = fields.Integer(compute="_compute_debt_figures", string="Overdue Invoices")
+    oldest_overdue_days = fields.Integer(compute="_compute_debt_figures", string="Oldest Overdue (Days)")
+    debt_credit_limit = fields.Monetary(
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Effective Credit Limit",
+        help="Odoo's credit limit of this customer (or the company's default), 0 meaning no limit.")
+    debt_sale_to_invoice = fields.Monetary(
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Ordered, Not Invoiced")
+    credit_exposure = fields.Monetary(
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Credit Exposure",
+        help="Total receivable plus confirmed sale orders not yet invoiced.")
+    credit_used_percent = fields.Float(compute="_compute_debt_figures", string="Credit Used (%)")
+    last_payment_date = fields.Date(compute="_compute_debt_figures", string="Last Payment")
+    on_credit_hold = fields.Boolean(compute="_compute_debt_figures", string="On Credit Hold")
+    credit_hold_message = fields.Text(compute="_compute_debt_figures", string="Credit Hold Explanation")
+
+    @api.depends("user_id")
+    def _compute_collector_id(self):
+        for partner in self:
+            if not partner.collector_id:
+                partner.collector_id = partner.user_id
+
+    def _compute_debt_note_count(self):
+        counts = dict(self.env["debt.note"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.debt_note_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.constrains("credit_days")
+    def _check_credit_days(self):
+        for partner in self:
+            if partner.credit_days < 0:
+                raise ValidationError(_("Credit days cannot be negative (customer %s).", partner.display_name))
+
+    @api.constrains("credit_limit")
+    def _check_debt_credit_limit(self):
+        for partner in self.sudo():  # sudo: credit_limit is restricted to invoicing groups; this only reads it
+            if partner.credit_limit < 0:
+                raise ValidationError(_("The credit limit cannot be negative (customer %s).", partner.display_name))
+
+    def _debt_figures_by_partner(self):
+        """Figures of the current company for the commercial partners of ``self``, in one query."""
+        commercial = self.commercial_partner_id
+        if not commercial.ids:
+            return {}
+        self.env.flush_all()
+        query = self.env["debt.worklist"]._debt_figures_sql(
+            partner_ids=commercial.ids, company_ids=[self.env.company.id], open_items_only=False)
+        self.env.cr.execute(query)
+        return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+
+    def _last_payment_dates(self):
+        """Date of the last customer payment received, per commercial partner (current company)."""
+        commercial = self.commercial_partner_id
+        if not commercial.ids:
+            return {}
+        rows = self.env["account.move.line"].sudo()._read_group(  # sudo: dates only, shown to salespeople
+            [
+                ("partner_id.commercial_partner_id", "in", commercial.ids),
+                ("company_id", "=", self.env.company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("credit", ">", 0),
+                ("move_id.move_type", "=", "entry"),
+                "|", ("move_id.origin_payment_id", "!=", False), ("move_id.statement_line_id", "!=", False),
+            ],
+            ["partner_id"],
+            ["date:max"],
+        )
+        dates = {}
+        for partner, date in rows:
+            key = partner.commercial_partner_id.id
+            dates[key] = max(dates.get(key) or date, date)
+        return dates
+
+    @api.depends_context("company", "uid")
+    def _compute_debt_figures(self):
+        figures = self._debt_figures_by_partner()
+        payments = self._last_payment_dates()
+        company = self.env.company
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            row = figures.get(key) or {}
+            partner.debt_currency_id = company.currency_id
+            partner.debt_total_receivable = row.get("total_receivable", 0.0)
+            partner.debt_not_due_amount = row.get("not_due_amount", 0.0)
+            partner.overdue_amount = row.get("overdue_amount", 0.0)
+            partner.overdue_invoice_count = row.get("overdue_invoice_count", 0)
+            partner.oldest_overdue_days = row.get("oldest_overdue_days", 0)
+            partner.debt_sale_to_invoice = row.get("sale_to_invoice", 0.0)
+            partner.credit_exposure = row.get("credit_exposure", 0.0)
+            partner.debt_credit_limit = row.get("credit_limit") or partner.sudo().credit_limit
+            partner.credit_used_percent = row.get("credit_used_percent", 0.0)
+            partner.last_payment_date = payments.get(key)
+            manual = partner.commercial_partner_id.sudo().debt_manual_hold
+            partner.on_credit_hold = manual or bool(row.get("hold_by_limit")) or bool(row.get("hold_by_overdue"))
+            partner.credit_hold_message = partner._debt_hold_message(row, manual)
+
+    def _debt_hold_message(self, row, manual):
+        self.ensure_one()
+        currency = self.env.company.currency_id
+        reasons = []
+        if manual:
+            reasons.append(_("placed on hold by a manager: %(reason)s",
+                             reason=self.commercial_partner_id.sudo().debt_hold_reason or _("no reason given")))
+        if row.get("hold_by_limit"):
+            reasons.append(_(
+                "credit exposure %(exposure)s exceeds the credit limit %(limit)s",
+                exposure=currency.format(row["credit_exposure"]),
+                limit=currency.format(row["credit_limit"]),
+            ))
+        if row.get("hold_by_overdue"):
+            reasons.append(_(
+                "the oldest unpaid item is %(days)s days overdue (the limit is %(max)s days)",
+                days=row["oldest_overdue_days"],
+                max=self.env.company.debt_hold_overdue_days,
+            ))
+        if not reasons:
+            return False
+        return _("%(customer)s is on credit hold: %(reasons)s.",
+                 customer=self.commercial_partner_id.display_name, reasons="; ".join(reasons))
+
+    # Actions
+    def _debt_open_items_domain(self):
+        self.ensure_one()
+        return [
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+            ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ]
+
+    def action_view_debt_open_items(self):
+        """The customer's open receivable items; each row opens its invoice."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Open Items of %s", self.commercial_partner_id.display_name),
+            "res_model": "account.move.line",
+            "view_mode": "list",
+            "views": [(self.env.ref("debt_collection.view_move_line_debt_open_items_list").id, "list")],
+            "search_view_id": [self.env.ref("debt_collection.view_move_line_debt_open_items_search").id, "search"],
+            "domain": self._debt_open_items_domain(),
+            "context": {"search_default_debt_overdue": 1, "create": False, "edit": False},
+        }
+
+    def action_view_debt_notes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("debt_collection.action_debt_note")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_add_debt_note(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("New Collection Note"),
+            "res_model": "debt.note",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def _debt_open_hold_wizard(self, action):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Credit Hold"),
+            "res_model": "debt.credit.hold.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id, "default_action": action},
+        }
+
+    def action_debt_place_hold(self):
+        return self._debt_open_hold_wizard("place")
+
+    def action_debt_release_hold(self):
+        return self._debt_open_hold_wizard("release")
+
+    def _debt_set_manual_hold(self, hold, reason):
+        """Place (``hold=True``) or release the manual credit hold, recording why in the chatter."""
+        if not self.env.user.has_group("debt_collection.group_debt_collection_manager"):
+            raise UserError(_("Only a collection manager can place or release a credit hold."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Please give a reason for placing or releasing the credit hold."))
+        for partner in self.commercial_partner_id:
+            if hold == partner.debt_manual_hold:
+                raise UserError(
+                    _("%s is already on manual credit hold.", partner.display_name) if hold
+                    else _("%s is not on manual credit hold.", partner.display_name))
+            partner.sudo().write({  # sudo: the fields are read-only in views; the manager right is checked above
+                "debt_manual_hold": hold,
+                "debt_hold_reason": reason if hold else False,
+            })
+            body = _("Credit hold placed by %(user)s: %(reason)s", user=self.env.user.name, reason=reason) if hold \
+                else _("Credit hold released by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+            # sudo: a collection manager may lack write access to partners, which posting requires;
+            # the author stays the current user.
+            partner.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")

@@ -1,0 +1,1 @@
+"""Pure Python helpers of the add-on: they never import odoo and are unit-tested outside Odoo."""

@@ -11,12 +11,16 @@
     "data": [
         "security/debt_collection_security.xml",
         "security/ir.model.access.csv",
+        "data/debt_aging_profile_data.xml",
         "views/res_partner_views.xml",
+        "views/debt_aging_profile_views.xml",
         "views/debt_note_views.xml",
         "views/debt_worklist_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/debt_credit_hold_wizard_views.xml",
+        "wizards/debt_aging_report_views.xml",
+        "reports/aging_report.xml",
         "views/menus.xml",
     ],
     "demo": [

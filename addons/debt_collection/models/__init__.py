@@ -4,3 +4,5 @@ from . import res_partner
 from . import debt_note
 from . import debt_worklist
 from . import sale_order
+from . import debt_aging_profile
+from . import debt_aging_report

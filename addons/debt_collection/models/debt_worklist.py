@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .sql_common import credit_limit_sql
+
 
 class DebtWorklist(models.Model):
     """One row per customer and company with open receivable items: the collection worklist.
@@ -70,7 +72,6 @@ class DebtWorklist(models.Model):
         if company_ids is not None:
             item_filter = SQL("%s AND aml.company_id IN %s", item_filter, tuple(company_ids) or (None,))
             sale_filter = SQL("%s AND so.company_id IN %s", sale_filter, tuple(company_ids) or (None,))
-        limit_field = self.env["ir.model.fields"]._get("res.partner", "credit_limit")
         join = SQL("LEFT JOIN") if open_items_only else SQL("FULL OUTER JOIN")
         return SQL(
             """
@@ -131,11 +132,7 @@ class DebtWorklist(models.Model):
                 %(join)s sale s ON s.partner_id = r.partner_id AND s.company_id = r.company_id
             ), limits AS (
                 SELECT f.*,
-                       COALESCE(
-                           CASE WHEN jsonb_typeof(cp.credit_limit -> f.company_id::text) = 'number'
-                                THEN (cp.credit_limit ->> f.company_id::text)::numeric END,
-                           CASE WHEN jsonb_typeof(d.json_value::jsonb) = 'number' THEN d.json_value::numeric END,
-                           0) AS credit_limit,
+                       %(credit_limit)s AS credit_limit,
                        f.total_receivable + f.sale_to_invoice AS credit_exposure,
                        COALESCE((cp.debt_manual_hold ->> f.company_id::text)::boolean, FALSE) AS manual_hold,
                        cp.user_id AS salesperson_id,
@@ -146,8 +143,6 @@ class DebtWorklist(models.Model):
                   FROM figures f
                   JOIN res_partner cp ON cp.id = f.partner_id
                   JOIN res_company comp ON comp.id = f.company_id
-             LEFT JOIN ir_default d ON d.field_id = %(limit_field)s AND d.company_id = f.company_id
-                                   AND d.user_id IS NULL AND d.condition IS NULL
             )
             SELECT l.id, l.partner_id, l.company_id, l.currency_id, l.salesperson_id, l.collector_id,
                    l.total_receivable, l.not_due_amount, l.overdue_amount, l.overdue_invoice_count,
@@ -170,7 +165,7 @@ class DebtWorklist(models.Model):
             item_filter=item_filter,
             sale_filter=sale_filter,
             join=join,
-            limit_field=limit_field.id,
+            credit_limit=credit_limit_sql(self.env, "cp", "comp"),
         )
 
     def action_open_partner(self):

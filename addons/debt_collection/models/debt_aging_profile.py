@@ -1,0 +1,109 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import aging
+
+
+def aging_error_message(error):
+    """Translate an :class:`aging.AgingError` into the user's language."""
+    values = error.values
+    messages = {
+        "empty": lambda: _("The list of interval bounds is empty."),
+        "not_integer": lambda: _("'%(value)s' is not a whole number of days.", value=values.get("value")),
+        "not_positive": lambda: _("Interval bounds must be positive; %(value)s is not.", value=values.get("value")),
+        "not_increasing": lambda: _(
+            "Interval bounds must be strictly increasing: %(value)s comes after %(previous)s.",
+            value=values.get("value"), previous=values.get("previous")),
+        "too_many": lambda: _(
+            "%(count)s columns is more than the %(max)s an aging report can have.",
+            count=values.get("count"), max=values.get("max")),
+        "width": lambda: _("The interval width must be a positive number of days."),
+        "count": lambda: _("Give the number of intervals together with their width."),
+    }
+    return messages.get(error.code, lambda: str(error))()
+
+
+def checked_bounds(function, *args):
+    """Call an ``aging`` function, turning its errors into a translated ``ValidationError``."""
+    try:
+        return function(*args)
+    except aging.AgingError as error:
+        raise ValidationError(aging_error_message(error)) from None
+
+
+def translated_labels(bounds):
+    return aging.column_labels(bounds, not_due=_("Not due"), over=_("Over {days}"))
+
+
+class DebtAgingProfile(models.Model):
+    """A named, reusable set of aging intervals."""
+
+    _name = "debt.aging.profile"
+    _description = "Aging Profile"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", string="Company", default=lambda self: self.env.company, index=True,
+        help="Leave empty to share the profile with every company.")
+    bounds = fields.Char(
+        string="Interval Bounds", required=True, default="15,30,45,60,75,90",
+        help="Upper bounds of the overdue columns, in days, strictly increasing: "
+        "15,30,45 gives Not due, 1-15, 16-30, 31-45 and Over 45.")
+    is_default = fields.Boolean(string="Default", help="The profile the aging report starts with.")
+    column_preview = fields.Char(compute="_compute_column_preview", string="Columns")
+
+    @api.depends("bounds")
+    def _compute_column_preview(self):
+        for profile in self:
+            try:
+                profile.column_preview = " | ".join(translated_labels(aging.parse_bounds(profile.bounds)))
+            except aging.AgingError as error:
+                profile.column_preview = aging_error_message(error)
+
+    @api.constrains("bounds")
+    def _check_bounds(self):
+        for profile in self:
+            checked_bounds(aging.parse_bounds, profile.bounds)
+
+    @api.constrains("is_default", "company_id", "active")
+    def _check_single_default(self):
+        for profile in self.filtered(lambda p: p.is_default and p.active):
+            others = self.search_count([
+                ("id", "!=", profile.id), ("is_default", "=", True),
+                ("company_id", "=", profile.company_id.id),
+            ])
+            if others:
+                raise ValidationError(_("There can be only one default aging profile per company."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("bounds"):
+                vals["bounds"] = aging.format_bounds(checked_bounds(aging.parse_bounds, vals["bounds"]))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("bounds"):
+            vals["bounds"] = aging.format_bounds(checked_bounds(aging.parse_bounds, vals["bounds"]))
+        if vals.get("is_default"):
+            # Setting a new default unsets the previous one of the same company.
+            for profile in self:
+                self.search([
+                    ("id", "not in", self.ids), ("is_default", "=", True),
+                    ("company_id", "=", vals.get("company_id", profile.company_id.id)),
+                ]).write({"is_default": False})
+        return super().write(vals)
+
+    def get_bounds(self):
+        self.ensure_one()
+        return checked_bounds(aging.parse_bounds, self.bounds)
+
+    @api.model
+    def _default_profile(self, company=None):
+        company = company or self.env.company
+        return self.search([("is_default", "=", True), ("company_id", "=", company.id)], limit=1) or \
+            self.search([("is_default", "=", True), ("company_id", "=", False)], limit=1) or \
+            self.search([("company_id", "in", [company.id, False])], limit=1)

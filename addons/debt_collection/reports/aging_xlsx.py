@@ -1,0 +1,2 @@
+def render_aging_xlsx(report):
+    raise NotImplementedError

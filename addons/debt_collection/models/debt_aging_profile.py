@@ -46,7 +46,7 @@ class DebtAgingProfile(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", string="Company", default=lambda self: self.env.company, index=True,
+        "res.company", default=lambda self: self.env.company, index=True,
         help="Leave empty to share the profile with every company.")
     bounds = fields.Char(
         string="Interval Bounds", required=True, default="15,30,45,60,75,90",

@@ -27,7 +27,7 @@ class DebtAgingReport(models.TransientModel):
         [("profile", "Saved profile"), ("width", "Width and count"), ("list", "Typed list")],
         string="Intervals", required=True, default="profile")
     profile_id = fields.Many2one(
-        "debt.aging.profile", string="Profile",
+        "debt.aging.profile",
         default=lambda self: self.env["debt.aging.profile"]._default_profile())
     interval_width = fields.Integer(string="Every (days)", default=30)
     interval_count = fields.Integer(string="Number of Intervals", default=4)
@@ -48,9 +48,9 @@ class DebtAgingReport(models.TransientModel):
         domain=lambda self: [("id", "in", self.env.user.company_ids.ids)])
     overdue_only = fields.Boolean(string="Overdue Customers Only")
     min_amount = fields.Float(string="Minimum Amount", help="Only customers who owe at least this much in total.")
-    due_from = fields.Date(string="Due From")
-    due_to = fields.Date(string="Due To")
-    bounds_used = fields.Char(string="Bounds Used", readonly=True)
+    due_from = fields.Date()
+    due_to = fields.Date()
+    bounds_used = fields.Char(readonly=True)
     line_ids = fields.One2many("debt.aging.report.line", "report_id", string="Lines")
     bucket_ids = fields.One2many("debt.aging.report.bucket", "report_id", string="Report Columns")
     xlsx_file = fields.Binary(string="Excel File", readonly=True, attachment=False)
@@ -392,17 +392,17 @@ class DebtAgingReportLine(models.TransientModel):
 
     report_id = fields.Many2one("debt.aging.report", required=True, ondelete="cascade", index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    salesperson_id = fields.Many2one("res.users", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     bucket_id = fields.Many2one("debt.aging.report.bucket", string="Column", readonly=True)
     bucket_index = fields.Integer(string="Column Number", readonly=True, aggregator=False)
     bucket_label = fields.Char(string="Column Label", readonly=True)
-    amount = fields.Monetary(string="Amount", readonly=True)
+    amount = fields.Monetary(readonly=True)
     item_count = fields.Integer(string="Items", readonly=True)
-    customer_total = fields.Monetary(string="Customer Total", readonly=True, aggregator="max")
-    credit_limit = fields.Monetary(string="Credit Limit", readonly=True, aggregator="max")
+    customer_total = fields.Monetary(readonly=True, aggregator="max")
+    credit_limit = fields.Monetary(readonly=True, aggregator="max")
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator="max")
 
     def action_open_items(self):
@@ -440,7 +440,7 @@ class DebtAgingReportItem(models.TransientModel):
     due_date = fields.Date(readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator=False)
     bucket_label = fields.Char(string="Column", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     amount_currency = fields.Monetary(string="Open (Currency)", currency_field="currency_id", readonly=True)
     company_currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(string="Open Amount", currency_field="company_currency_id", readonly=True)

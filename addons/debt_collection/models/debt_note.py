@@ -14,10 +14,10 @@ class DebtNote(models.Model):
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
         domain=[("is_company", "=", True)])
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company)
+        "res.company", required=True, index=True, default=lambda self: self.env.company)
     author_id = fields.Many2one(
-        "res.users", string="Author", required=True, default=lambda self: self.env.user, readonly=True)
-    date = fields.Date(string="Date", required=True, default=fields.Date.context_today)
+        "res.users", required=True, default=lambda self: self.env.user, readonly=True)
+    date = fields.Date(required=True, default=fields.Date.context_today)
     category = fields.Selection(
         [
             ("late_payment", "Late-payment reason"),
@@ -25,8 +25,8 @@ class DebtNote(models.Model):
             ("agreement", "Agreement"),
             ("other", "Other"),
         ],
-        string="Category", required=True, default="other")
-    note = fields.Text(string="Note", required=True)
+        required=True, default="other")
+    note = fields.Text(required=True)
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     collector_id = fields.Many2one(related="partner_id.collector_id", string="Collector")
 

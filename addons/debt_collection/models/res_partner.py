@@ -12,20 +12,20 @@ class ResPartner(models.Model):
 
     # Collection profile
     collector_id = fields.Many2one(
-        "res.users", string="Collector", compute="_compute_collector_id", store=True, readonly=False,
+        "res.users", compute="_compute_collector_id", store=True, readonly=False,
         tracking=True, domain=[("share", "=", False)],
         help="Who chases this customer's payments. Defaults to the salesperson.")
     payment_contact_id = fields.Many2one(
-        "res.partner", string="Payment Contact", tracking=True,
+        "res.partner", tracking=True,
         domain="[('id', 'child_of', commercial_partner_id)]",
         help="The person to talk to about payments: reminders and call summaries go to this contact.")
     credit_days = fields.Integer(
-        string="Credit Days", tracking=True,
+        tracking=True,
         help="Days of credit granted to this customer, counted from the invoice date.")
     no_reminder = fields.Boolean(
         string="No Reminders", tracking=True,
         help="Never send automatic payment reminders to this customer.")
-    collection_notes = fields.Text(string="Collection Notes")
+    collection_notes = fields.Text()
     debt_note_ids = fields.One2many("debt.note", "partner_id", string="Collection History")
     debt_note_count = fields.Integer(compute="_compute_debt_note_count", string="Collection Notes Count")
 
@@ -36,13 +36,13 @@ class ResPartner(models.Model):
     debt_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, copy=False, readonly=True)
 
     # Debt at a glance: computed for the whole recordset from one query, current company only
-    debt_currency_id = fields.Many2one("res.currency", compute="_compute_debt_figures", string="Debt Currency")
+    debt_currency_id = fields.Many2one("res.currency", compute="_compute_debt_figures")
     debt_total_receivable = fields.Monetary(
         compute="_compute_debt_figures", currency_field="debt_currency_id", string="Open Receivable")
     debt_not_due_amount = fields.Monetary(
         compute="_compute_debt_figures", currency_field="debt_currency_id", string="Not Yet Due")
     overdue_amount = fields.Monetary(
-        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Overdue Amount")
+        compute="_compute_debt_figures", currency_field="debt_currency_id")
     overdue_invoice_count = fields.Integer(compute="_compute_debt_figures", string="Overdue Invoices")
     oldest_overdue_days = fields.Integer(compute="_compute_debt_figures", string="Oldest Overdue (Days)")
     debt_credit_limit = fields.Monetary(
@@ -51,11 +51,11 @@ class ResPartner(models.Model):
     debt_sale_to_invoice = fields.Monetary(
         compute="_compute_debt_figures", currency_field="debt_currency_id", string="Ordered, Not Invoiced")
     credit_exposure = fields.Monetary(
-        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Credit Exposure",
+        compute="_compute_debt_figures", currency_field="debt_currency_id",
         help="Total receivable plus confirmed sale orders not yet invoiced.")
     credit_used_percent = fields.Float(compute="_compute_debt_figures", string="Credit Used (%)")
     last_payment_date = fields.Date(compute="_compute_debt_figures", string="Last Payment")
-    on_credit_hold = fields.Boolean(compute="_compute_debt_figures", string="On Credit Hold")
+    on_credit_hold = fields.Boolean(compute="_compute_debt_figures")
     credit_hold_message = fields.Text(compute="_compute_debt_figures", string="Credit Hold Explanation")
 
     @api.depends("user_id")

@@ -1,8 +1,8 @@
 from datetime import date, timedelta
 
-from odoo import Command
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon

@@ -103,7 +103,8 @@ class TestCreditHold(DebtCollectionCommon):
             self.quotation.with_user(self.collection_manager)._debt_override_hold("")
         self.assertFalse(self.quotation.debt_hold_override)
         action = self.quotation.with_user(self.collection_manager).action_debt_override_hold()
-        wizard = Form(self.env[action["res_model"]].with_user(self.collection_manager).with_context(action["context"]))
+        wizard_model = self.env[action["res_model"]].with_user(self.collection_manager)
+        wizard = Form(wizard_model.with_context(**action["context"]))
         wizard.reason = "Strategic customer, director approved"
         wizard.save().action_confirm()
         self.assertTrue(self.quotation.debt_hold_override)

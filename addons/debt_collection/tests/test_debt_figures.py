@@ -67,7 +67,7 @@ class TestDebtFigures(DebtCollectionCommon):
         self._pay(invoice, 400.0, 3)
         invoice2 = self._invoice(customer, 100.0, 15)
         refund = self._invoice(customer, 100.0, 15, move_type="out_refund")
-        (invoice2 + refund).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").reconcile()
+        (invoice2 + refund).line_ids.filtered(lambda ln: ln.account_id.account_type == "asset_receivable").reconcile()
         self.assertEqual(customer.debt_total_receivable, 0.0)
         self.assertEqual(customer.overdue_amount, 0.0)
         self.assertEqual(customer.overdue_invoice_count, 0)

@@ -24,7 +24,8 @@ class TestSecurity(DebtCollectionCommon):
             cls._invoice(customer, 100.0, 10)
         cls.company_2 = cls.setup_other_company(name="Other Co")["company"]
         cls.user_company_2 = new_test_user(
-            cls.env, login="dc_other", groups="sales_team.group_sale_salesman,debt_collection.group_debt_collection_manager",
+            cls.env, login="dc_other",
+            groups="sales_team.group_sale_salesman,debt_collection.group_debt_collection_manager",
             company_id=cls.company_2.id, company_ids=[Command.set(cls.company_2.ids)])
 
     def test_groups(self):

@@ -65,7 +65,7 @@ def validate_bounds(bounds):
             raise AgingError("not_integer", "'{value}' is not a whole number of days.", value=bound)
         if bound <= 0:
             raise AgingError("not_positive", "Interval bounds must be positive; {value} is not.", value=bound)
-    for previous, bound in zip(bounds, bounds[1:]):
+    for previous, bound in zip(bounds, bounds[1:], strict=False):
         if bound <= previous:
             raise AgingError(
                 "not_increasing", "Interval bounds must be strictly increasing: {value} comes after {previous}.",

@@ -7,11 +7,11 @@ class DebtCreditHoldWizard(models.TransientModel):
     _description = "Place, Release or Override a Credit Hold"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
-    sale_order_id = fields.Many2one("sale.order", string="Sale Order", readonly=True)
+    sale_order_id = fields.Many2one("sale.order", readonly=True)
     action = fields.Selection(
         [("place", "Place on hold"), ("release", "Release the hold"), ("override", "Override for one order")],
         required=True, readonly=True)
-    reason = fields.Text(string="Reason", required=True)
+    reason = fields.Text(required=True)
 
     def action_confirm(self):
         self.ensure_one()

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Run the test suites: the fast suite (pytest, no Odoo) always; the Odoo suite of addons/debt_collection
+# when an `odoo` command is on PATH (a packaged Odoo 18.0 that finds its own add-ons, PostgreSQL reachable
+# as the current user). Works from a clean clone, from any cwd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --- fast suite -------------------------------------------------------------------------------------------------
+echo "=== fast suite: python3 -m pytest tests -q"
+rc=0
+python3 -m pytest tests -q || rc=$?
+if [ "$rc" -eq 5 ]; then
+    echo "*** FAST SUITE FAILED: pytest collected no tests (exit 5) ***" >&2
+    exit 1
+elif [ "$rc" -ne 0 ]; then
+    echo "*** FAST SUITE FAILED (pytest exit $rc) ***" >&2
+    exit 1
+fi
+
+# --- Odoo suite -------------------------------------------------------------------------------------------------
+if ! command -v odoo >/dev/null 2>&1; then
+    echo "*** ODOO SUITE SKIPPED: no 'odoo' command on PATH — the module's Odoo tests did NOT run ***"
+    exit 0
+fi
+
+fail() { echo "*** ODOO SUITE FAILED: $* ***" >&2; exit 1; }
+
+DB="dc_test_$(date +%s)_$RANDOM"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/dc_test.XXXXXX")"
+LOG="$WORK/odoo.log"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+ok=0
+cleanup() {
+    dropdb --if-exists --force "$DB" >/dev/null 2>&1 || dropdb --if-exists "$DB" || true
+    rm -rf "$WORK/data"  # the filestore of $DB
+    if [ "$ok" -eq 1 ]; then rm -rf "$WORK"; else echo "Odoo log kept in $LOG" >&2; fi
+}
+trap cleanup EXIT
+
+# Same settings as Odoo's own database creation (odoo/service/db.py: template0, unicode, C collation, pg_trgm).
+createdb -T template0 -E UTF8 --lc-collate=C "$DB" \
+    || fail "cannot create database $DB (PostgreSQL running? a superuser role for '$(id -un)'?)"
+psql -q -d "$DB" -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null 2>&1 || true
+
+# Demo data is loaded: no --without-demo flag (any value of it, even False, turns demo data off).
+echo "=== Odoo suite: database $DB, log $LOG"
+set +e
+odoo -d "$DB" --addons-path="$PWD/addons" -i debt_collection \
+    --test-enable --test-tags /debt_collection --stop-after-init \
+    --http-interface=127.0.0.1 --http-port="$PORT" --log-level=test --data-dir="$WORK/data" \
+    </dev/null 2>&1 | tee "$LOG"
+odoo_rc=${PIPESTATUS[0]}
+set -e
+state="$(psql -tAq -d "$DB" -c "SELECT state FROM ir_module_module WHERE name = 'debt_collection'" 2>/dev/null || true)"
+
+# Odoo's last word, logged by odoo/service/server.py (ThreadedServer.run, "%s when loading database %r") with
+# odoo/tests/result.py (OdooTestResult.__str__), e.g.
+#   2025-01-01 10:00:00,000 123 INFO dc_test_1 odoo.tests.result: 0 failed, 0 error(s) of 42 tests when loading database 'dc_test_1'
+RESULT_RE="odoo\.tests\.result: ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests when loading database '$DB'"
+result="$(grep -E "$RESULT_RE" "$LOG" | tail -n 1 || true)"
+[[ $result =~ $RESULT_RE ]] || fail "no test result line in the log (odoo exit code $odoo_rc)"
+failed=${BASH_REMATCH[1]} errors=${BASH_REMATCH[2]} total=${BASH_REMATCH[3]}
+echo "Odoo: ${result#*odoo.tests.result: }"
+
+[ "$failed" -eq 0 ] && [ "$errors" -eq 0 ] || fail "$failed failed, $errors error(s) of $total tests"
+[ "$total" -gt 0 ] || fail "no Odoo test ran (are the tests imported in tests/__init__.py?)"
+[ "$odoo_rc" -eq 0 ] || fail "odoo exited with code $odoo_rc"
+[ "$state" = installed ] || fail "module debt_collection is '${state:-absent}' after the run, not installed"
+# Loading problems that are not test failures (demo data that failed, modules not loaded, registry or
+# server errors); test failures themselves are counted above.
+bad="$(grep -E "odoo\.modules\.loading: .*(Failed|failed)| CRITICAL | ERROR [^ ]+ odoo\.(modules|service|registry|sql_db)[a-z_.]*: " "$LOG" \
+    | grep -v "At least one test failed when loading the modules" || true)"
+[ -z "$bad" ] || { echo "$bad" >&2; fail "errors while loading the module (above)"; }
+
+ok=1
+echo "odoo suite: $((total - failed - errors)) passed, 0 failed"

@@ -45,7 +45,7 @@ class DebtAgingReport(models.TransientModel):
     category_ids = fields.Many2many("res.partner.category", string="Customer Tags")
     company_ids = fields.Many2many(
         "res.company", string="Companies", required=True, default=lambda self: self.env.companies,
-        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)])
+        domain=lambda self: [("id", "in", self.env.companies.ids)])
     overdue_only = fields.Boolean(string="Overdue Customers Only")
     min_amount = fields.Float(string="Minimum Amount", help="Only customers who owe at least this much in total.")
     due_from = fields.Date()
@@ -60,7 +60,7 @@ class DebtAgingReport(models.TransientModel):
     def _compute_column_preview(self):
         for report in self:
             try:
-                report.column_preview = " | ".join(translated_labels(report._get_bounds()))
+                report.column_preview = " | ".join(translated_labels(self.env, report._get_bounds()))
             except (UserError, ValueError) as error:
                 report.column_preview = str(error.args[0] if error.args else error)
 
@@ -68,9 +68,9 @@ class DebtAgingReport(models.TransientModel):
     def _get_bounds(self):
         self.ensure_one()
         if self.interval_mode == "width":
-            return checked_bounds(aging.bounds_from_width, self.interval_width, self.interval_count)
+            return checked_bounds(self.env, aging.bounds_from_width, self.interval_width, self.interval_count)
         if self.interval_mode == "list":
-            return checked_bounds(aging.parse_bounds, self.interval_list)
+            return checked_bounds(self.env, aging.parse_bounds, self.interval_list)
         if not self.profile_id:
             raise UserError(_("Choose an aging profile, or type the intervals."))
         return self.profile_id.get_bounds()
@@ -79,10 +79,12 @@ class DebtAgingReport(models.TransientModel):
         return self.env.user.has_group("debt_collection.group_debt_collection_manager")
 
     def _allowed_company_ids(self):
-        allowed = self.env.user.company_ids
-        companies = self.company_ids & allowed if self.company_ids else self.env.companies
+        """The companies of the report: those chosen, among the companies the user works in now
+        (the company switcher's, which the record rules of the report's lines also use)."""
+        allowed = self.env.companies
+        companies = self.company_ids & allowed if self.company_ids else allowed
         if not companies:
-            raise UserError(_("Choose at least one of your companies."))
+            raise UserError(_("Choose at least one of the companies you are working in."))
         return companies.ids
 
     def _age_date_sql(self):
@@ -179,7 +181,7 @@ class DebtAgingReport(models.TransientModel):
         self.env.cr.execute(SQL("DELETE FROM debt_aging_report_line WHERE report_id = %s", self.id))
         self.env.cr.execute(SQL("DELETE FROM debt_aging_report_bucket WHERE report_id = %s", self.id))
         self.invalidate_recordset(["line_ids", "bucket_ids"])
-        labels = translated_labels(bounds)
+        labels = translated_labels(self.env, bounds)
         self.env["debt.aging.report.bucket"].create([
             {"report_id": self.id, "bucket_index": index, "name": label} for index, label in enumerate(labels)
         ])

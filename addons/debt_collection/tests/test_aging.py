@@ -32,7 +32,7 @@ class TestAgingReport(DebtCollectionCommon):
         # 600 invoiced 70 days ago: 300 due 70 days ago (61-75) and 300 due 10 days ago (1-15)
         cls.inv_installments = cls._invoice(c, 600.0, 70, payment_term=term)
         cls.other = cls._customer("Other Customer", user_id=cls.salesman_b.id)
-        cls._invoice(cls.other, 90.0, 100)
+        cls._invoice(cls.other, 90.0, 80)  # 76-90
 
     def _report(self, **values):
         return self.env["debt.aging.report"].create({
@@ -231,10 +231,26 @@ class TestAgingReport(DebtCollectionCommon):
     def test_companies_limited_to_allowed(self):
         company_2 = self.setup_other_company(name="Aging Co 2")["company"]
         self._invoice(self.customer, 999.0, 30, company=company_2)
+        # by default, the companies the user works in (the company switcher's selection)
         report = self._report()
         report._compute_lines()
+        self.assertEqual(report.line_ids.company_id, self.company | company_2)
+        report = self.env["debt.aging.report"].with_context(allowed_company_ids=self.company.ids).create({
+            "partner_ids": [Command.set(self.customer.ids)]})
+        self.assertEqual(report.company_ids, self.company)
+        report._compute_lines()
         self.assertEqual(report.line_ids.company_id, self.company)
+        # the companies filter
+        report = self._report(company_ids=[Command.set(company_2.ids)])
+        report._compute_lines()
+        self.assertEqual(self._cells(report), {2: 999.0})
+        self.assertEqual(report.line_ids.company_id, company_2)
+        # a user never gets a company they are not allowed in, even when asked for
         report = self.env["debt.aging.report"].with_user(self.salesman_a).create({
             "company_ids": [Command.set((self.company | company_2).ids)]})
         report._compute_lines()
         self.assertEqual(report.line_ids.company_id, self.company)  # company 2 is not one of theirs
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).create({
+            "company_ids": [Command.set(company_2.ids)]})
+        with self.assertRaisesRegex(UserError, "companies you are working in"):
+            report._compute_lines()

@@ -3,7 +3,6 @@ from odoo.exceptions import ValidationError
 
 from ..tools import aging
 
-
 # These helpers are module functions, not methods: they take the environment so that ``env._()``
 # translates into its language (a bare ``_()`` finds no language outside a method of a record).
 

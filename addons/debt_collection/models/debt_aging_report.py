@@ -178,6 +178,7 @@ class DebtAgingReport(models.TransientModel):
     def _compute_lines(self):
         """(Re)build the report's columns and lines: one ``INSERT ... SELECT`` for all the lines."""
         self.ensure_one()
+        self.check_access("write")  # the lines are written in SQL: the report's record rules first
         bounds = self._get_bounds()
         self.flush_recordset()
         self.env.flush_all()
@@ -235,16 +236,22 @@ class DebtAgingReport(models.TransientModel):
         """The bounds of the lines last computed (else of the parameters)."""
         return aging.parse_bounds(self.bounds_used) if self.bounds_used else self._get_bounds()
 
-    def _items_query(self, partner_ids=None, company_ids=None, bucket_index=None):
+    def _items_query(self, partner_ids=None, company_ids=None, bucket_index=None, due_window=None, bounds=None):
         """The query of the open items behind the report (or one cell of it), with the names the
-        exports show, ordered by customer, company and due date."""
+        exports show, ordered by customer, company and due date.
+
+        ``due_window`` (first, last date): the items falling due in it instead, amounts owed only
+        (no credit notes or payments), whatever the customer's total (the due list).
+        """
         self.ensure_one()
-        thresholds = aging.sql_thresholds(self._report_bounds())
+        thresholds = aging.sql_thresholds(bounds or self._report_bounds())
         extra = []
         if partner_ids:
             extra.append(SQL("cp.id IN %s", tuple(partner_ids)))
         if company_ids:
             extra.append(SQL("aml.company_id IN %s", tuple(company_ids)))
+        if due_window:
+            extra.append(SQL("COALESCE(aml.date_maturity, aml.date) BETWEEN %s AND %s", *due_window))
         return SQL(
             """
             WITH %(items)s,
@@ -270,7 +277,7 @@ class DebtAgingReport(models.TransientModel):
             """,
             items=self._items_cte_sql(SQL(" AND ").join(extra) if extra else None),
             thresholds=thresholds,
-            customer_filter=self._customer_filter_sql(),
+            customer_filter=SQL("i.amount > 0") if due_window else self._customer_filter_sql(),
             bucket_filter=SQL("width_bucket(i.days_overdue, %s::int[]) = %s", thresholds, bucket_index)
             if bucket_index is not None else SQL("TRUE"),
         )
@@ -445,41 +452,31 @@ class DebtAgingReport(models.TransientModel):
         }
 
     def action_due_list(self):
-        """Open items falling due in [due_from, due_to]: each installment on its own line."""
+        """Open items falling due in [due_from, due_to], each installment on its own line, with its
+        open amount as of ``date_at``: the call list of what falls due (or fell due) in a window.
+        Same query, filters and rights as the report; one query, then the rows to show."""
         self.ensure_one()
         if not self.due_from or not self.due_to:
             raise UserError(_("Give the first and the last due date of the window."))
         if self.due_from > self.due_to:
             raise UserError(_("The window starts after it ends."))
-        domain = [
-            ("company_id", "in", self._allowed_company_ids()),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("amount_residual", ">", 0),
-            ("date_maturity", ">=", self.due_from),
-            ("date_maturity", "<=", self.due_to),
-        ]
-        if not self._is_manager():
-            domain += ["|", ("partner_id.commercial_partner_id.user_id", "=", self.env.uid),
-                       ("partner_id.commercial_partner_id.collector_id", "=", self.env.uid)]
-        if self.salesperson_ids:
-            domain.append(("partner_id.commercial_partner_id.user_id", "in", self.salesperson_ids.ids))
-        if self.collector_ids:
-            domain.append(("partner_id.commercial_partner_id.collector_id", "in", self.collector_ids.ids))
-        if self.partner_ids:
-            domain.append(("partner_id", "child_of", self.partner_ids.commercial_partner_id.ids))
-        if self.category_ids:
-            domain.append(("partner_id.commercial_partner_id.category_id", "in", self.category_ids.ids))
+        bounds = self._get_bounds()
+        labels = translated_labels(self.env, bounds)
+        self.env.flush_all()
+        self.env.cr.execute(self._items_query(due_window=(self.due_from, self.due_to), bounds=bounds))
+        item_model = self.env["debt.aging.report.item"]
+        items = item_model.create([
+            item_model._values_from_row(self, row, bucket_label=labels[row["bucket_index"]])
+            for row in self.env.cr.dictfetchall()
+        ])
         return {
             "type": "ir.actions.act_window",
-            "name": _("Due from %(start)s to %(end)s", start=self.due_from, end=self.due_to),
-            "res_model": "account.move.line",
+            "name": _("Due from %(start)s to %(end)s",
+                      start=format_date(self.env, self.due_from), end=format_date(self.env, self.due_to)),
+            "res_model": "debt.aging.report.item",
             "view_mode": "list",
-            "views": [(self.env.ref("debt_collection.view_move_line_debt_open_items_list").id, "list")],
-            "search_view_id": [self.env.ref("debt_collection.view_move_line_debt_open_items_search").id, "search"],
-            "domain": domain,
-            "context": {"create": False, "edit": False},
+            "domain": [("id", "in", items.ids)],
+            "context": {"create": False},
         }
 
     def action_export_xlsx(self):
@@ -504,6 +501,8 @@ class DebtAgingReport(models.TransientModel):
 
     def _render_xlsx(self):
         """The report as an XLSX file's bytes (summary and detail sheets)."""
+        self.ensure_one()
+        self.check_access("read")  # the lines and items are read in SQL: the report's record rules first
         from ..reports.aging_xlsx import render_aging_xlsx
 
         return render_aging_xlsx(self)
@@ -577,6 +576,7 @@ class DebtAgingReportItem(models.TransientModel):
     report_id = fields.Many2one("debt.aging.report", required=True, ondelete="cascade", index=True)
     line_id = fields.Many2one("debt.aging.report.line", ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True)
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     invoice_date = fields.Date(readonly=True)
@@ -589,20 +589,21 @@ class DebtAgingReportItem(models.TransientModel):
     amount = fields.Monetary(string="Open Amount", currency_field="company_currency_id", readonly=True)
 
     @api.model
-    def _values_from_row(self, report, row, line=None):
+    def _values_from_row(self, report, row, line=None, bucket_label=None):
         return {
             "report_id": report.id,
             "line_id": line.id if line else False,
             "partner_id": row["partner_id"],
+            "company_id": row["company_id"],
             "move_line_id": row["move_line_id"],
             "move_id": row["move_id"],
             "invoice_date": row["invoice_date"],
             "due_date": row["due_date"],
             "days_overdue": row["days_overdue"],
-            "bucket_label": line.bucket_label if line else False,
+            "bucket_label": line.bucket_label if line else bucket_label,
             "currency_id": row["currency_id"],
             "amount_currency": row["amount_currency"],
-            "company_currency_id": line.currency_id.id if line else False,
+            "company_currency_id": row["company_currency_id"],
             "amount": row["amount"],
         }
 

@@ -211,12 +211,38 @@ class TestAgingReport(DebtCollectionCommon):
 
     def test_due_list_counts_installments(self):
         report = self._report(due_from=days_ago(12), due_to=days_ago(0))
-        lines = self.env["account.move.line"].search(report.action_due_list()["domain"])
-        # the 2nd installment (10 days ago) and the invoice due today; not the whole installment invoice
-        self.assertEqual(sorted(lines.mapped("amount_residual")), [200.0, 300.0])
+        action = report.action_due_list()
+        self.assertEqual(action["res_model"], "debt.aging.report.item")
+        items = self.env["debt.aging.report.item"].search(action["domain"])
+        # the 2nd installment (10 days ago) and the invoice due today; not the whole installment invoice,
+        # not the unreconciled payment of 5 days ago (nothing is owed on it)
+        self.assertEqual(sorted(items.mapped("amount")), [200.0, 300.0])
+        self.assertEqual(items.move_id, self.inv_installments | self.inv_today)
+        self.assertEqual(sorted(items.mapped("bucket_label")), ["1-15", "Not due"])
+        installment = items.filtered(lambda i: i.move_id == self.inv_installments)
+        self.assertEqual((installment.due_date, installment.days_overdue), (days_ago(10), 10))
+        self.assertEqual(installment.action_open_move()["res_id"], self.inv_installments.id)
+        # what falls due next week
+        next_week = self._invoice(self.customer, 450.0, 25, payment_term=self.pay_terms_30)  # due in 5 days
+        report.write({"due_from": days_ago(-1), "due_to": days_ago(-7)})
+        items = self.env["debt.aging.report.item"].search(report.action_due_list()["domain"])
+        self.assertEqual(items.move_id, next_week)
+        self.assertEqual((items.amount, items.days_overdue, items.bucket_label), (450.0, -5, "Not due"))
         report.write({"due_from": days_ago(0), "due_to": days_ago(5)})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "starts after it ends"):
             report.action_due_list()
+        report.write({"due_from": False})
+        with self.assertRaisesRegex(UserError, "first and the last due date"):
+            report.action_due_list()
+
+    def test_due_list_of_a_salesperson(self):
+        # the invoices were made by another user: Odoo's own invoice rules would hide them from the
+        # salesperson, the due list still shows the items of their customers, and only those
+        report = self.env["debt.aging.report"].with_user(self.salesman_b).create({
+            "due_from": days_ago(90), "due_to": days_ago(0)})
+        items = self.env["debt.aging.report.item"].with_user(self.salesman_b).search(report.action_due_list()["domain"])
+        self.assertEqual(items.partner_id, self.other)
+        self.assertEqual(items.mapped("amount"), [90.0])
 
     def test_salesperson_sees_own_customers_only(self):
         report = self.env["debt.aging.report"].with_user(self.salesman_b).create({})

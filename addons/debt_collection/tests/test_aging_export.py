@@ -239,6 +239,17 @@ class TestAgingExport(DebtCollectionCommon):
         total_us = rows[labels.index(f"Total {self.company.name}")]
         self.assertAlmostEqual(total_us[11].value, 2270.0, places=2)
 
+        # the PDF too: a section per company in its own currency, VND without decimals
+        summary = self.env["report.debt_collection.report_debt_aging"]._get_report_values(report.ids)[
+            "summaries"][report.id]
+        self.assertEqual(summary["currency_note"], "")
+        headings = [row["label"] for row in summary["rows"] if row["kind"] == "company"]
+        self.assertIn("Công ty Việt (amounts in VND)", headings)
+        self.assertIn(f"{self.company.name} (amounts in USD)", headings)
+        totals = {row["label"]: row["total"] for row in summary["rows"] if row["kind"] == "company_total"}
+        self.assertEqual(totals, {"Total Công ty Việt": "1,234,567", f"Total {self.company.name}": "2,270.00"})
+        self.assertNotIn("grand_total", [row["kind"] for row in summary["rows"]])
+
     def test_xlsx_without_detail_sheet(self):
         book = self._workbook(self._report(xlsx_detail=False))
         self.assertEqual(book.sheetnames, ["Summary"])

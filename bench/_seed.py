@@ -219,10 +219,10 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
 
     Each item is one posted move in the company's sale journal (an ``out_invoice``, or about ``refund_ratio``
     of them an ``out_refund``) with one receivable line (``payment_term``, on the company's default receivable
-    account, fully open) and one income line balancing it. Invoice dates spread over the past 200 days and
-    the next 30, payment terms 0/15/30/60 days, amounts 50..10,000 (skewed small); customers get items
-    unevenly (a few big customers, a long tail, some with none). About 40% of customers have a credit
-    limit, 1% a manual credit hold; time zones Asia/Ho_Chi_Minh, Asia/Taipei or none; salespeople: one
+    account, fully open) and one income line balancing it. Invoice dates spread over the past 230 days (up to
+    today, so that every item is open as of today), payment terms 0/15/30/60 days, amounts 50..10,000 (skewed
+    small); customers get items unevenly (a few big customers, a long tail, some with none). About 40% of
+    customers have a credit limit, 1% a manual credit hold; time zones Asia/Ho_Chi_Minh, Asia/Taipei or none; salespeople: one
     of ``salespeople`` users, 1 in 8 none; the collector is the salesperson, 1 in 10 another user.
 
     Commits, then VACUUM ANALYZEs the tables. Returns a dict of counts and timings (seconds).
@@ -299,7 +299,7 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
                %(prefix)s || lpad(s.g::text, 7, '0') AS name
           FROM (SELECT g,
                        1 + LEAST(floor(%(n)s * power({_u('g', 1)}, 1.5))::int, %(n)s - 1) AS idx,
-                       CURRENT_DATE - 200 + floor({_u('g', 2)} * 231)::int AS invoice_date,
+                       CURRENT_DATE - 230 + floor({_u('g', 2)} * 231)::int AS invoice_date,
                        round((50 + power({_u('g', 3)}, 2) * 9950)::numeric, 2) AS amount,
                        {_u('g', 5)} < %(refund_ratio)s AS is_refund
                   FROM generate_series(1, %(m)s) g) s

@@ -14,9 +14,6 @@ Run it with ``bash scripts/bench.sh bench/worklist.py`` (or ``make bench``). Opt
 """
 
 import argparse
-import os
-import statistics
-import time
 
 import _seed
 
@@ -88,7 +85,7 @@ def main():
             for label, user in (("manager", manager), (f"salesperson ({own} own customers)", salesperson)):
                 uenv = odoo.api.Environment(cr, user.id, {"lang": "en_US", "tz": "UTC"})
                 out = {}
-                res = _seed.timeit(cr, lambda uenv=uenv: out.update(first_page(uenv)), runs=args.runs,
+                res = _seed.timeit(cr, lambda uenv=uenv, out=out: out.update(first_page(uenv)), runs=args.runs,
                                    label=f"worklist first page, {label}")
                 res["rows"], res["length"] = len(out["records"]), out["length"]
                 results[label] = res

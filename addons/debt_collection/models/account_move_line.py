@@ -16,7 +16,7 @@ class AccountMoveLine(models.Model):
         (and only them) without touching the table (an index-only scan). See bench/worklist.py and
         bench/aging.py for the figures.
         """
-        super().init()
+        res = super().init()
         if not index_exists(self.env.cr, OPEN_ITEMS_INDEX):
             self.env.cr.execute(SQL(
                 """CREATE INDEX %s ON account_move_line (account_id, partner_id)
@@ -25,3 +25,4 @@ class AccountMoveLine(models.Model):
                    WHERE reconciled IS NOT TRUE AND parent_state = 'posted' AND amount_residual != 0""",
                 SQL.identifier(OPEN_ITEMS_INDEX),
             ))
+        return res

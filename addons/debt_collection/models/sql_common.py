@@ -1,5 +1,7 @@
 """SQL fragments shared by the worklist, the partner figures and the aging report."""
 
+import json
+
 from odoo.tools import SQL
 
 
@@ -35,3 +37,13 @@ def credit_limit_sql(env, partner_alias, company_alias, default=None):
         partner=partner, company=company,
         default=default if default is not None else default_credit_limit_sql(env, company_alias),
     )
+
+
+def default_credit_limits_json(env, company_ids):
+    """The companies' default credit limits as a JSON object ``{"company id": limit}`` (one small query),
+    for :func:`credit_limit_sql`'s ``default`` as ``(%s::jsonb ->> comp.id::text)::numeric``."""
+    env.cr.execute(SQL(
+        "SELECT comp.id, %s FROM res_company comp WHERE comp.id IN %s",
+        default_credit_limit_sql(env, "comp"), tuple(company_ids) or (None,),
+    ))
+    return json.dumps({str(company_id): float(limit) for company_id, limit in env.cr.fetchall() if limit is not None})

@@ -51,6 +51,9 @@ class AgingXlsxWriter:
 
     def money(self, currency_id, style="normal"):
         """The number format of a currency: its decimal places (0 for VND) and its symbol."""
+        cached = self._formats.get(("money", currency_id, style))
+        if cached is not None:  # called twice per detail row: skip building the format again
+            return cached
         currency = self.currency(currency_id)
         number = layout.number_format(currency.decimal_places, currency.symbol, currency.position)
         extra = {"normal": {}, "bold": {"bold": True}, "total": {"bold": True, "top": 1, "bottom": 6}}[style]

@@ -222,8 +222,9 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
     account, fully open) and one income line balancing it. Invoice dates spread over the past 230 days (up to
     today, so that every item is open as of today), payment terms 0/15/30/60 days, amounts 50..10,000 (skewed
     small); customers get items unevenly (a few big customers, a long tail, some with none). About 40% of
-    customers have a credit limit, 1% a manual credit hold; time zones Asia/Ho_Chi_Minh, Asia/Taipei or none; salespeople: one
-    of ``salespeople`` users, 1 in 8 none; the collector is the salesperson, 1 in 10 another user.
+    customers have a credit limit, 1% a manual credit hold; time zones Asia/Ho_Chi_Minh, Asia/Taipei or none;
+    salespeople: one of ``salespeople`` users, 1 in 8 none; the collector is the salesperson, 1 in 10 another
+    user.
 
     Commits, then VACUUM ANALYZEs the tables. Returns a dict of counts and timings (seconds).
     """

@@ -6,3 +6,4 @@ from . import debt_worklist
 from . import sale_order
 from . import debt_aging_profile
 from . import debt_aging_report
+from . import account_move_line

@@ -1,5 +1,6 @@
 import base64
 import itertools
+import json
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -7,7 +8,7 @@ from odoo.tools import SQL, format_date, formatLang
 
 from ..tools import aging
 from .debt_aging_profile import checked_bounds, translated_labels
-from .sql_common import credit_limit_sql
+from .sql_common import credit_limit_sql, default_credit_limits_json
 
 _cursor_numbers = itertools.count(1)  # unique names of the PostgreSQL cursors of _stream()
 
@@ -18,11 +19,33 @@ BASIS = [
 ]
 
 
+class Many2oneNoForeignKey(fields.Many2one):
+    """A many2one field without a foreign key constraint in the database.
+
+    Only for the aging report's lines: the report writes one line per customer and column (300,000
+    lines for 50,000 customers) in one ``INSERT ... SELECT``, and PostgreSQL checks every foreign
+    key of every row it inserts: with the nine many2one columns of a line (customer, salesperson,
+    collector, company, currency, column, report, creator, last writer) those checks took ten times
+    as long as computing the report (bench/aging.py). The lines are transient, written by the
+    report from rows it has just read, and deleted with their report (``DebtAgingReport.unlink``)
+    or by the transient vacuum: the constraints would protect nothing there.
+    """
+
+    def update_db_foreign_key(self, model, column):
+        return
+
+
 class DebtAgingReport(models.TransientModel):
     """The aging report: its parameters, and the results it computes in SQL."""
 
     _name = "debt.aging.report"
     _description = "Aging Report"
+
+    def unlink(self):
+        # the lines have no foreign key to their report (see Many2oneNoForeignKey): delete them first
+        if self.ids:
+            self.env.cr.execute(SQL("DELETE FROM debt_aging_report_line WHERE report_id IN %s", tuple(self.ids)))
+        return super().unlink()
 
     date_at = fields.Date(string="As of", required=True, default=fields.Date.context_today)
     basis = fields.Selection(BASIS, string="Age From", required=True, default="due_date")
@@ -96,9 +119,9 @@ class DebtAgingReport(models.TransientModel):
 
     def _age_date_sql(self):
         if self.basis == "invoice_date":
-            return SQL("COALESCE(am.invoice_date, aml.date)")
+            return SQL("COALESCE(aml.invoice_date, aml.date)")
         if self.basis == "credit_days":
-            return SQL("(COALESCE(am.invoice_date, aml.date) + COALESCE(cp.credit_days, 0))")
+            return SQL("(COALESCE(aml.invoice_date, aml.date) + COALESCE(cp.credit_days, 0))")
         return SQL("COALESCE(aml.date_maturity, aml.date)")
 
     def _partner_filter_sql(self):
@@ -120,13 +143,30 @@ class DebtAgingReport(models.TransientModel):
                 " WHERE rel.partner_id = cp.id AND rel.category_id IN %s)", tuple(self.category_ids.ids)))
         return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
 
+    def _receivable_account_ids(self):
+        """The receivable accounts, as a tuple of ids: given to PostgreSQL as values rather than as a join,
+        so that it estimates from its statistics how many items they hold (with a join it guesses a few
+        thousand out of a million, and plans nested loops over them)."""
+        self.env.cr.execute(SQL("SELECT id FROM account_account WHERE account_type = 'asset_receivable'"))
+        return tuple(row[0] for row in self.env.cr.fetchall()) or (None,)
+
     def _items_cte_sql(self, extra_filter=None):
-        """CTEs ``late`` and ``items``: every receivable item open as of ``date_at``, in one pass.
+        """CTEs ``late``, ``contacts`` and ``items``: every receivable item open as of ``date_at``, in one pass.
 
         An item's open amount on ``date_at`` is its residual today plus what was reconciled with it
         by partial reconciliations dated after ``date_at`` (``account_partial_reconcile.max_date``).
         Amounts are in company currency; the item's own currency and open amount come alongside.
+
+        Performance (bench/aging.py, a million items): the items open today are read from the partial
+        index of open items (account_move_line.init()) and those reconciled since ``date_at`` by id,
+        rather than one pass over every posted line; the invoice date is the line's own (stored)
+        copy of it, not a join to account_move; each contact's commercial partner is looked up once
+        (``contacts``), not twice per item; the receivable accounts are given as ids.
         """
+        columns = SQL(
+            "aml.id, aml.move_id, aml.company_id, aml.partner_id, aml.account_id, aml.parent_state, aml.date, "
+            "aml.date_maturity, aml.invoice_date, aml.currency_id, aml.amount_residual, aml.amount_residual_currency")
+        open_now = SQL("aml.reconciled IS NOT TRUE AND aml.parent_state = 'posted' AND aml.amount_residual != 0")
         return SQL(
             """
             late AS (
@@ -139,32 +179,41 @@ class DebtAgingReport(models.TransientModel):
                           FROM account_partial_reconcile WHERE max_date > %(date_at)s
                   ) partials
               GROUP BY line_id
+            ), contacts AS (
+                SELECT p.id AS contact_id, cp.id, cp.credit_days
+                  FROM res_partner p
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                 WHERE %(partner_filter)s
+                OFFSET 0
             ), items AS (
                 SELECT aml.id AS move_line_id, aml.move_id, aml.company_id, cp.id AS partner_id,
-                       COALESCE(am.invoice_date, aml.date) AS invoice_date,
+                       COALESCE(aml.invoice_date, aml.date) AS invoice_date,
                        COALESCE(aml.date_maturity, aml.date) AS due_date,
                        %(date_at)s::date - %(age_date)s AS days_overdue,
                        aml.currency_id,
                        aml.amount_residual + COALESCE(late.amount, 0) AS amount,
                        aml.amount_residual_currency + COALESCE(late.amount_currency, 0) AS amount_currency
-                  FROM account_move_line aml
-                  JOIN account_move am ON am.id = aml.move_id
-                  JOIN account_account acc ON acc.id = aml.account_id
-                  JOIN res_partner p ON p.id = aml.partner_id
-                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                  FROM (
+                        SELECT %(columns)s FROM account_move_line aml WHERE %(open_now)s
+                     UNION ALL
+                        SELECT %(columns)s FROM account_move_line aml
+                         WHERE aml.id IN (SELECT line_id FROM late) AND NOT (%(open_now)s)
+                  ) aml
+                  JOIN contacts cp ON cp.contact_id = aml.partner_id
              LEFT JOIN late ON late.line_id = aml.id
                  WHERE aml.parent_state = 'posted'
-                   AND acc.account_type = 'asset_receivable'
+                   AND aml.account_id IN %(accounts)s
                    AND aml.date <= %(date_at)s
-                   AND (aml.reconciled IS NOT TRUE OR late.line_id IS NOT NULL)
                    AND aml.company_id IN %(companies)s
-                   AND %(partner_filter)s
                    AND %(extra_filter)s
             )
             """,
             date_at=self.date_at,
             age_date=self._age_date_sql(),
+            columns=columns,
+            open_now=open_now,
             companies=tuple(self._allowed_company_ids()),
+            accounts=self._receivable_account_ids(),
             partner_filter=self._partner_filter_sql(),
             extra_filter=extra_filter or SQL("TRUE"),
         )
@@ -190,7 +239,7 @@ class DebtAgingReport(models.TransientModel):
         self.env.cr.execute(SQL("DELETE FROM debt_aging_report_bucket WHERE report_id = %s", self.id))
         self.invalidate_recordset(["line_ids", "bucket_ids"])
         labels = translated_labels(self.env, bounds)
-        self.env["debt.aging.report.bucket"].create([
+        buckets = self.env["debt.aging.report.bucket"].create([
             {"report_id": self.id, "bucket_index": index, "name": label} for index, label in enumerate(labels)
         ])
         self.bounds_used = aging.format_bounds(bounds)
@@ -205,33 +254,44 @@ class DebtAgingReport(models.TransientModel):
                  WHERE amount != 0
               GROUP BY partner_id, company_id, 3
             ), totals AS (
-                SELECT partner_id, company_id, SUM(amount) AS total,
-                       COALESCE(SUM(amount) FILTER (WHERE bucket_index > 0), 0) AS overdue
-                  FROM cells
-              GROUP BY partner_id, company_id
+                -- the cells come sorted by customer and company: their totals need no second aggregation
+                SELECT c.*, SUM(c.amount) OVER customer AS total,
+                       COALESCE(SUM(c.amount) FILTER (WHERE c.bucket_index > 0) OVER customer, 0) AS overdue
+                  FROM cells c
+                WINDOW customer AS (PARTITION BY c.partner_id, c.company_id)
             )
             INSERT INTO debt_aging_report_line (
                 report_id, partner_id, company_id, currency_id, salesperson_id, collector_id,
                 bucket_id, bucket_index, bucket_label, amount, item_count, customer_total,
                 credit_limit, credit_used_percent, create_uid, write_uid, create_date, write_date)
-            SELECT %(report)s, c.partner_id, c.company_id, comp.currency_id, cp.user_id,
-                   COALESCE(cp.collector_id, cp.user_id), b.id, c.bucket_index, b.name, c.amount, c.item_count,
+            SELECT %(report)s, t.partner_id, t.company_id, comp.currency_id, cp.user_id,
+                   COALESCE(cp.collector_id, cp.user_id),
+                   (%(bucket_ids)s::int[])[t.bucket_index + 1], t.bucket_index,
+                   (%(bucket_names)s::varchar[])[t.bucket_index + 1], t.amount, t.item_count,
                    t.total, lim.credit_limit,
                    CASE WHEN lim.credit_limit > 0 THEN ROUND(t.total * 100 / lim.credit_limit, 2) ELSE 0 END,
                    %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-              FROM cells c
-              JOIN totals t ON t.partner_id = c.partner_id AND t.company_id = c.company_id
-              JOIN res_partner cp ON cp.id = c.partner_id
-              JOIN res_company comp ON comp.id = c.company_id
-              JOIN debt_aging_report_bucket b ON b.report_id = %(report)s AND b.bucket_index = c.bucket_index
+              FROM totals t
+              JOIN res_partner cp ON cp.id = t.partner_id
+              -- the company as values (currency, default credit limit), not a join: PostgreSQL has no
+              -- statistics on the companies of the cells and would then plan a nested loop over the customers
+              CROSS JOIN LATERAL (SELECT t.company_id AS id,
+                                         (%(currencies)s::jsonb ->> t.company_id::text)::int AS currency_id) comp
               CROSS JOIN LATERAL (SELECT %(credit_limit)s AS credit_limit) lim
              WHERE %(customer_filter)s
             """,
             items=self._items_cte_sql(),
             thresholds=aging.sql_thresholds(bounds),
+            # the columns' ids and names as values, not a join (no statistics on the new rows of that table)
+            bucket_ids=buckets.sorted("bucket_index").ids,
+            bucket_names=buckets.sorted("bucket_index").mapped("name"),
             report=self.id,
             uid=self.env.uid,
-            credit_limit=credit_limit_sql(self.env, "cp", "comp"),
+            currencies=json.dumps({str(company.id): company.currency_id.id
+                                   for company in self.env["res.company"].browse(self._allowed_company_ids())}),
+            credit_limit=credit_limit_sql(self.env, "cp", "comp", default=SQL(
+                "(%s::jsonb ->> comp.id::text)::numeric",
+                default_credit_limits_json(self.env, self._allowed_company_ids()))),
             customer_filter=self._customer_filter_sql(),
         ))
         return self.env.cr.rowcount
@@ -532,13 +592,16 @@ class DebtAgingReportLine(models.TransientModel):
     _order = "partner_id, bucket_index"
     _rec_name = "partner_id"
 
-    report_id = fields.Many2one("debt.aging.report", required=True, ondelete="cascade", index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    salesperson_id = fields.Many2one("res.users", readonly=True)
-    collector_id = fields.Many2one("res.users", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", readonly=True)
-    bucket_id = fields.Many2one("debt.aging.report.bucket", string="Column", readonly=True)
+    # no foreign keys on the lines, written by the hundred thousand: see Many2oneNoForeignKey
+    report_id = Many2oneNoForeignKey("debt.aging.report", required=True, ondelete="cascade", index=True)
+    partner_id = Many2oneNoForeignKey("res.partner", string="Customer", readonly=True)
+    salesperson_id = Many2oneNoForeignKey("res.users", readonly=True)
+    collector_id = Many2oneNoForeignKey("res.users", readonly=True)
+    company_id = Many2oneNoForeignKey("res.company", readonly=True)
+    currency_id = Many2oneNoForeignKey("res.currency", readonly=True)
+    bucket_id = Many2oneNoForeignKey("debt.aging.report.bucket", string="Column", readonly=True)
+    create_uid = Many2oneNoForeignKey("res.users", string="Created by", readonly=True, automatic=True)
+    write_uid = Many2oneNoForeignKey("res.users", string="Last Updated by", readonly=True, automatic=True)
     bucket_index = fields.Integer(string="Column Number", readonly=True, aggregator=False)
     bucket_label = fields.Char(string="Column Label", readonly=True)
     amount = fields.Monetary(readonly=True)

@@ -1,27 +1,49 @@
 """SQL fragments shared by the worklist, the partner figures and the aging report."""
 
+import json
+
 from odoo.tools import SQL
 
 
-def credit_limit_sql(env, partner_alias, company_alias):
+def default_credit_limit_sql(env, company_alias):
+    """The company's default credit limit (``ir.default`` of ``res.partner.credit_limit``), or NULL."""
+    field = env["ir.model.fields"]._get("res.partner", "credit_limit")
+    return SQL(
+        """(SELECT CASE WHEN jsonb_typeof(d.json_value::jsonb) = 'number' THEN d.json_value::numeric END
+               FROM ir_default d
+              WHERE d.field_id = %(field)s AND d.company_id = %(company)s.id
+                AND d.user_id IS NULL AND d.condition IS NULL
+              LIMIT 1)""",
+        field=field.id, company=SQL.identifier(company_alias),
+    )
+
+
+def credit_limit_sql(env, partner_alias, company_alias, default=None):
     """Odoo's credit limit of a commercial partner in a company, in SQL.
 
     ``res.partner.credit_limit`` is company-dependent (a jsonb column keyed by company id); a
     partner without a value of its own uses the company's default (``ir.default``), as the ORM
-    does. 0 means no limit.
+    does. 0 means no limit. ``default``: an SQL expression of that default already computed once
+    per company (see :func:`default_credit_limit_sql`), rather than a sub-query per row.
     """
-    field = env["ir.model.fields"]._get("res.partner", "credit_limit")
     partner = SQL.identifier(partner_alias)
     company = SQL.identifier(company_alias)
     return SQL(
         """COALESCE(
             CASE WHEN jsonb_typeof(%(partner)s.credit_limit -> %(company)s.id::text) = 'number'
                  THEN (%(partner)s.credit_limit ->> %(company)s.id::text)::numeric END,
-            (SELECT CASE WHEN jsonb_typeof(d.json_value::jsonb) = 'number' THEN d.json_value::numeric END
-               FROM ir_default d
-              WHERE d.field_id = %(field)s AND d.company_id = %(company)s.id
-                AND d.user_id IS NULL AND d.condition IS NULL
-              LIMIT 1),
+            %(default)s,
             0)""",
-        partner=partner, company=company, field=field.id,
+        partner=partner, company=company,
+        default=default if default is not None else default_credit_limit_sql(env, company_alias),
     )
+
+
+def default_credit_limits_json(env, company_ids):
+    """The companies' default credit limits as a JSON object ``{"company id": limit}`` (one small query),
+    for :func:`credit_limit_sql`'s ``default`` as ``(%s::jsonb ->> comp.id::text)::numeric``."""
+    env.cr.execute(SQL(
+        "SELECT comp.id, %s FROM res_company comp WHERE comp.id IN %s",
+        default_credit_limit_sql(env, "comp"), tuple(company_ids) or (None,),
+    ))
+    return json.dumps({str(company_id): float(limit) for company_id, limit in env.cr.fetchall() if limit is not None})

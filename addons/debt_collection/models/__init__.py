@@ -6,3 +6,6 @@ from . import debt_worklist
 from . import sale_order
 from . import debt_aging_profile
 from . import debt_aging_report
+from . import debt_excuse
+from . import debt_call
+from . import debt_promise

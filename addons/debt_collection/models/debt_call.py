@@ -69,7 +69,7 @@ class DebtCall(models.Model):
         help="Schedules a to-do for the collector on that day.")
     activity_id = fields.Many2one("mail.activity", string="Next Action Activity", readonly=True, copy=False)
     promise_ids = fields.One2many("debt.promise", "call_id", string="Promises")
-    promise_count = fields.Integer(compute="_compute_promise_count", string="Promise Count")
+    promise_count = fields.Integer(compute="_compute_promise_count")
     summary_sent_date = fields.Datetime(string="Summary Sent On", readonly=True, copy=False)
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
 

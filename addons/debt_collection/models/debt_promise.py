@@ -57,7 +57,7 @@ class DebtPromise(models.Model):
         "res.users", string="Collector", compute="_compute_user_id", store=True, readonly=False, tracking=True,
         index=True, domain=[("share", "=", False)],
         help="Who follows this promise up: the activities for broken promises are assigned to this user.")
-    call_id = fields.Many2one("debt.call", string="Call", index=True, ondelete="set null", copy=False)
+    call_id = fields.Many2one("debt.call", index=True, ondelete="set null", copy=False)
     invoice_ids = fields.Many2many(
         "account.move", "debt_promise_account_move_rel", "promise_id", "move_id", string="Invoices",
         check_company=True,
@@ -445,7 +445,8 @@ class DebtPromise(models.Model):
         """SQL condition: the open promises of a customer cover its overdue amount."""
         alias = SQL.identifier(promise_alias)
         return SQL(
-            "(COALESCE(%(pf)s.promise_count, 0) > 0 AND COALESCE(%(pf)s.promise_amount, 0) >= COALESCE(%(overdue)s, 0))",
+            "(COALESCE(%(pf)s.promise_count, 0) > 0"
+            " AND COALESCE(%(pf)s.promise_amount, 0) >= COALESCE(%(overdue)s, 0))",
             pf=alias, overdue=overdue_sql)
 
     # ------------------------------------------------------------------ evaluation
@@ -520,7 +521,7 @@ class DebtPromise(models.Model):
                     line_values.append((item["line_id"], line_state))
 
         if promise_values:
-            ids, states, paids, dates = zip(*promise_values)
+            ids, states, paids, dates = zip(*promise_values, strict=True)
             cr.execute(SQL(
                 """
                 UPDATE debt_promise p
@@ -536,7 +537,7 @@ class DebtPromise(models.Model):
                 now=fields.Datetime.now(), uid=self.env.uid,
             ))
         if line_values:
-            line_ids, line_states = zip(*line_values)
+            line_ids, line_states = zip(*line_values, strict=True)
             cr.execute(SQL(
                 """
                 UPDATE debt_promise_line l
@@ -546,7 +547,8 @@ class DebtPromise(models.Model):
                 """,
                 ids=list(line_ids), states=list(line_states), now=fields.Datetime.now(), uid=self.env.uid,
             ))
-        self.env["debt.promise"].invalidate_model(["state", "paid_amount", "evaluation_date", "write_date", "write_uid"])
+        self.env["debt.promise"].invalidate_model(
+            ["state", "paid_amount", "evaluation_date", "write_date", "write_uid"])
         self.env["debt.promise.line"].invalidate_model(["state", "write_date", "write_uid"])
         closed = self.browse(list(outcome))
         closed._debt_notify_closed(outcome)

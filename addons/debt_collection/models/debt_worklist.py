@@ -60,12 +60,12 @@ class DebtWorklist(models.Model):
     promise_date = fields.Date(string="Next Promised Date", readonly=True)
     promise_kept_rate = fields.Float(string="Promises Kept (%)", readonly=True, aggregator=False)
     last_contact_date = fields.Datetime(string="Last Contact", readonly=True)
-    last_contact_outcome = fields.Selection(OUTCOMES, string="Last Contact Outcome", readonly=True)
+    last_contact_outcome = fields.Selection(OUTCOMES, readonly=True)
     promised = fields.Boolean(
         readonly=True, help="The customer's open promises to pay cover its overdue amount.")
     attention = fields.Boolean(string="Needs Attention", readonly=True)
     attention_reason = fields.Selection(
-        [("wrong_number", "Wrong number"), ("disputed", "Disputed")], string="Attention Reason", readonly=True)
+        [("wrong_number", "Wrong number"), ("disputed", "Disputed")], readonly=True)
 
     @property
     def _table_query(self):

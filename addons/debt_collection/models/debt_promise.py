@@ -3,6 +3,8 @@ import threading
 from collections import defaultdict
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare
@@ -248,6 +250,8 @@ class DebtPromise(models.Model):
                 vals.setdefault("date", fields.Datetime.context_timestamp(call, call.date).date())
             if vals.get("partner_id") in commercial:
                 vals["partner_id"] = commercial[vals["partner_id"]]
+            if vals.get("line_ids"):
+                vals.pop("promised_date", None)  # with installments, the last installment's date
         promises = super().create(vals_list)
         promises._debt_snapshot_open_amount()
         return promises
@@ -260,6 +264,8 @@ class DebtPromise(models.Model):
                     "The promise %(promise)s is %(state)s: it can no longer be changed. Record a new promise instead.",
                     promise=closed[0].display_name,
                     state=dict(self._fields["state"]._description_selection(self.env))[closed[0].state]))
+        if vals.get("line_ids") and "promised_date" in vals:
+            vals = {k: v for k, v in vals.items() if k != "promised_date"}  # computed from the installments
         res = super().write(vals)
         if {"invoice_ids", "currency_id"} & set(vals):
             self._debt_snapshot_open_amount()
@@ -386,7 +392,7 @@ class DebtPromise(models.Model):
             ids = tuple(company_ids) or (None,)
             promise_filter = SQL("%s AND p.company_id IN %s", promise_filter, ids)
             call_filter = SQL("%s AND c.company_id IN %s", call_filter, ids)
-        since = fields.Date.context_today(self) - timedelta(days=365)
+        since = fields.Datetime.now().date() - relativedelta(months=12)  # no user time zone: no query
         return SQL(
             """
             WITH %(ctes)s,

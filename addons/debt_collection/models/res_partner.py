@@ -92,7 +92,8 @@ class ResPartner(models.Model):
             return {}
         self.env.flush_all()
         query = self.env["debt.worklist"]._debt_figures_sql(
-            partner_ids=commercial.ids, company_ids=[self.env.company.id], open_items_only=False)
+            partner_ids=commercial.ids, company_ids=[self.env.company.id], open_items_only=False,
+            with_promises=False)
         self.env.cr.execute(query)
         return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
 
@@ -262,8 +263,10 @@ class ResPartner(models.Model):
     debt_promise_ids = fields.One2many("debt.promise", "partner_id", string="Promises to Pay")
     debt_promise_count = fields.Integer(compute="_compute_debt_call_count", string="Promises")
     # Computed for the whole recordset in one query, current company, on the commercial partner
+    debt_promise_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_debt_promise_figures", string="Promise Currency")
     debt_promise_amount = fields.Monetary(
-        compute="_compute_debt_promise_figures", currency_field="debt_currency_id", string="Open Promises",
+        compute="_compute_debt_promise_figures", currency_field="debt_promise_currency_id", string="Open Promises",
         help="What remains to be paid of the customer's open promises to pay, in company currency.")
     debt_promise_date = fields.Date(
         compute="_compute_debt_promise_figures", string="Next Promised Date",
@@ -327,8 +330,10 @@ class ResPartner(models.Model):
             self.env.flush_all()
             self.env.cr.execute(self._debt_promise_rows_sql(commercial.ids, self.env.company))
             rows = {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+        currency = self.env.company.currency_id
         for partner in self:
             row = rows.get(partner.commercial_partner_id.id) or {}
+            partner.debt_promise_currency_id = currency
             partner.debt_promise_amount = row.get("promise_amount", 0.0)
             partner.debt_promise_date = row.get("promise_date")
             partner.debt_promise_kept_rate = row.get("kept_rate", 0.0)

@@ -3,3 +3,8 @@ from . import test_credit_hold
 from . import test_security
 from . import test_worklist
 from . import test_aging
+from . import test_promise
+from . import test_promise_figures
+from . import test_call
+from . import test_call_security
+from . import test_call_summary

@@ -13,7 +13,7 @@ class DebtCallSummary(models.TransientModel):
     partner_id = fields.Many2one(related="call_id.partner_id", string="Customer")
     recipient_ids = fields.Many2many(
         "res.partner", string="Recipients", compute="_compute_content", store=True, readonly=False)
-    lang = fields.Char(string="Language", compute="_compute_content", store=True)
+    lang = fields.Char(string="Language", compute="_compute_lang")
     subject = fields.Char(compute="_compute_content", store=True, readonly=False)
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
 
@@ -22,15 +22,20 @@ class DebtCallSummary(models.TransientModel):
         return self.env.ref("debt_collection.mail_template_debt_call_summary")
 
     @api.depends("call_id")
+    def _compute_lang(self):
+        template = self._template()
+        for wizard in self:
+            wizard.lang = template._render_lang(wizard.call_id.ids)[wizard.call_id.id] if wizard.call_id else False
+
+    @api.depends("call_id")
     def _compute_content(self):
         template = self._template()
         for wizard in self:
             call = wizard.call_id
             if not call:
-                wizard.recipient_ids = wizard.lang = wizard.subject = wizard.body = False
+                wizard.recipient_ids = wizard.subject = wizard.body = False
                 continue
             lang = template._render_lang(call.ids)[call.id]
-            wizard.lang = lang
             wizard.recipient_ids = call._debt_summary_recipient()
             wizard.subject = template._render_field("subject", call.ids, set_lang=lang)[call.id]
             wizard.body = template._render_field("body_html", call.ids, set_lang=lang)[call.id]

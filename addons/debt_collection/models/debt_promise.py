@@ -624,13 +624,15 @@ class DebtPromise(models.Model):
 
     @api.model
     def _cron_evaluate_promises(self, batch_size=None):
-        """Daily: evaluate every open promise, in batches, committing after each batch (when not testing).
+        """Daily: evaluate every open promise, in batches, committing after each batch when run as a cron.
 
         A batch that fails is evaluated again promise by promise, each in its own savepoint, so that an
         error on one promise does not stop the others; the failing promise stays open and is logged.
         """
         batch_size = batch_size or PROMISE_BATCH_SIZE
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        # commit after each batch only when run by the scheduler (not from code, demo data or tests)
+        testing = getattr(threading.current_thread(), "testing", False)
+        auto_commit = bool(self.env.context.get("cron_id")) and not testing
         cr = self.env.cr
         cr.execute("SELECT COUNT(*) FROM debt_promise WHERE state = 'open'")
         total = cr.fetchone()[0]

@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -616,7 +617,7 @@ class DebtPromise(models.Model):
                 })
         self._message_log_batch(bodies)
         partners = self.env["res.partner"].browse(list(partner_bodies))
-        partners._message_log_batch({pid: "\n".join(texts) for pid, texts in partner_bodies.items()})
+        partners._message_log_batch({pid: Markup("<br/>").join(texts) for pid, texts in partner_bodies.items()})
         if activities:
             # sudo: the cron assigns to-dos to collectors on records they can read; the assignment
             # itself needs no notification e-mail (the collector sees it in the activity menu).

@@ -27,6 +27,7 @@ class DebtWorklist(models.Model):
         "account.account": ["account_type"],
         "res.partner": [
             "collector_id", "commercial_partner_id", "credit_limit", "debt_manual_hold", "tz", "user_id",
+            "debt_attention", "debt_attention_reason",
         ],
         "res.company": ["debt_hold_on_credit_limit", "debt_hold_overdue_days", "partner_id", "resource_calendar_id"],
         "sale.order": ["company_id", "currency_rate", "partner_id", "state"],

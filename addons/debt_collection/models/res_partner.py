@@ -253,7 +253,7 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ calls and promises to pay
     debt_attention = fields.Boolean(
-        string="Needs Attention", readonly=True, copy=False, tracking=True,
+        string="Needs Attention", readonly=True, copy=False,
         help="Set by a call with outcome \"wrong number\" or \"disputed\"; cleared by the collector or a manager.")
     debt_attention_reason = fields.Selection(
         [("wrong_number", "Wrong number"), ("disputed", "Disputed")],

@@ -37,3 +37,10 @@ pot:
 	odoo -d "$$db" --addons-path=addons --data-dir="$$data" --log-level=warn \
 		--i18n-export=$(ADDON)/i18n/debt_collection.pot --modules=debt_collection </dev/null && \
 	echo "wrote $(ADDON)/i18n/debt_collection.pot"
+	@# bring every .po in line with the new .pot: new strings come untranslated (the fast suite then fails
+	@# until they are translated), strings no longer used go away
+	for po in $(ADDON)/i18n/*.po; do \
+		[ -e "$$po" ] || continue; \
+		msgmerge --quiet --update --no-fuzzy-matching --backup=none "$$po" $(ADDON)/i18n/debt_collection.pot && \
+		msgattrib --no-obsolete -o "$$po" "$$po" && echo "updated $$po"; \
+	done

@@ -187,3 +187,31 @@ def test_po_files_have_a_language(addon_dir):
     i18n = addon_dir / "i18n"
     bad = [p.name for p in i18n.glob("*.po") if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2}|@\w+)?", p.stem)]
     assert not bad, f"unexpected .po file names (expected e.g. vi.po, zh_TW.po): {bad}"
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]|\{\{.*?\}\}|\$\{.*?\}|\{(\w+)\}")
+_QWEB_ATTR = re.compile(r"""\bt-[\w-]+="[^"]*"|\bt-[\w-]+='[^']*'""")
+
+
+def _placeholders(text):
+    """The placeholders of a message (Python %-formats, {name} fields, QWeb t-* attributes), as a sorted list."""
+    found = [m.group(0) for m in _PLACEHOLDER.finditer(text)] + _QWEB_ATTR.findall(text)
+    return sorted(found)
+
+
+def test_translations_keep_placeholders(addon_dir):
+    """A translation must keep every placeholder of its source (`%(amount)s`, `%s`, `{days}`, QWeb t-out=...):
+    otherwise Odoo fails, or falls back to English, when it formats the message."""
+    i18n = addon_dir / "i18n"
+    paths = sorted(i18n.glob("*.po")) if i18n.is_dir() else []
+    if not paths:
+        pytest.skip("no i18n/*.po file yet")
+    errors = []
+    for path in paths:
+        for entry in polib.pofile(str(path)):
+            if not entry.msgstr or entry.obsolete:
+                continue
+            if _placeholders(entry.msgid) != _placeholders(entry.msgstr):
+                errors.append(f"{path.name}: {entry.msgid[:60]!r}: {_placeholders(entry.msgid)} != "
+                              f"{_placeholders(entry.msgstr)}")
+    assert not errors, "translations that change placeholders:\n" + "\n".join(errors[:20])

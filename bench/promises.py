@@ -31,6 +31,7 @@ def parse_args(argv):
     parser.add_argument("--items", type=int, default=60_000)
     parser.add_argument("--reuse", action="store_true", help="reuse an existing database with the module")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--seed-only", action="store_true", help="seed, keep the database, measure nothing")
     return parser.parse_args(argv)
 
 
@@ -154,6 +155,9 @@ def main(argv):
                 promises, lines, linked = seed_promises(cr, args.promises)
                 print(f"seeded {promises} open promises ({linked} with an invoice, {lines} installments) "
                       f"in {time.perf_counter() - t:.1f} s")
+            if args.seed_only:
+                args.keep = True
+                return
             env.invalidate_all()
             cr.execute("SELECT COUNT(*) FROM mail_message WHERE model = 'debt.promise'")
             messages_before = cr.fetchone()[0]

@@ -174,6 +174,8 @@ class DebtWorklist(models.Model):
                   FROM figures f
                   JOIN res_partner cp ON cp.id = f.partner_id
                   JOIN res_company comp ON comp.id = f.company_id
+            ), pf AS MATERIALIZED (
+                %(promise_figures)s
             )
             SELECT l.id, l.partner_id, l.company_id, l.currency_id, l.salesperson_id, l.collector_id,
                    l.total_receivable, l.not_due_amount, l.overdue_amount, l.overdue_invoice_count,
@@ -199,7 +201,7 @@ class DebtWorklist(models.Model):
                    l.attention,
                    l.attention_reason
               FROM limits l
-         LEFT JOIN (%(promise_figures)s) pf ON pf.partner_id = l.partner_id AND pf.company_id = l.company_id
+         LEFT JOIN pf ON pf.partner_id = l.partner_id AND pf.company_id = l.company_id
             """,
             now=fields.Datetime.now(),
             item_filter=item_filter,

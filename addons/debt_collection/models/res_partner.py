@@ -300,9 +300,11 @@ class ResPartner(models.Model):
             partner_ids=partner_ids, company_ids=[company.id], open_items_only=True, with_promises=False)
         return SQL(
             """
+            WITH pf AS MATERIALIZED (%(promise_figures)s),
+                 f AS MATERIALIZED (%(figures)s)
             SELECT pf.*, %(promised)s AS promised
-              FROM (%(promise_figures)s) pf
-         LEFT JOIN (%(figures)s) f ON f.partner_id = pf.partner_id AND f.company_id = pf.company_id
+              FROM pf
+         LEFT JOIN f ON f.partner_id = pf.partner_id AND f.company_id = pf.company_id
             """,
             promise_figures=Promise._debt_promise_figures_sql(partner_ids=partner_ids, company_ids=[company.id]),
             figures=figures,

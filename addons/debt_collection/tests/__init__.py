@@ -8,3 +8,4 @@ from . import test_promise_figures
 from . import test_call
 from . import test_call_security
 from . import test_call_summary
+from . import test_call_demo

@@ -545,10 +545,15 @@ class DebtPromise(models.Model):
                  WHERE p.id = v.id AND p.state = 'open'
                    AND (p.state, p.paid_amount, p.evaluation_date)
                        IS DISTINCT FROM (v.state, v.paid, v.evaluation_date)
+             RETURNING p.id
                 """,
                 ids=list(ids), states=list(states), paids=list(paids), dates=list(dates),
                 now=fields.Datetime.now(), uid=self.env.uid,
             ))
+            # Notify only what this run closed: a concurrent run (the daily job and "Check Payments")
+            # that closed a promise first leaves it out here (the row lock, then p.state = 'open').
+            updated = {row[0] for row in cr.fetchall()}
+            outcome = {pid: result for pid, result in outcome.items() if pid in updated}
         if line_values:
             line_ids, line_states = zip(*line_values, strict=True)
             cr.execute(SQL(

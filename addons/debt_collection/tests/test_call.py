@@ -183,3 +183,20 @@ class TestCall(DebtCollectionCommon):
         self.assertEqual(self.env["debt.call"].search_count(action["domain"]), 2)
         self.assertIn("calendar", action["view_mode"])
         self.assertEqual(self.customer.action_view_debt_promises()["res_model"], "debt.promise")
+
+    def test_views_load_for_a_salesperson(self):
+        for model, views in (
+            ("debt.call", ["list", "form", "calendar", "pivot", "search"]),
+            ("debt.promise", ["list", "form", "search"]),
+            ("debt.excuse", ["list", "form", "search"]),
+            ("debt.worklist", ["list", "search"]),
+            ("res.partner", ["form"]),
+            ("debt.call.summary", ["form"]),
+        ):
+            result = self.env[model].with_user(self.salesman_a).get_views([(False, view) for view in views])
+            self.assertEqual(set(result["views"]), set(views), model)
+        form = self.env["res.partner"].with_user(self.salesman_a).get_views([(False, "form")])["views"]["form"]
+        self.assertIn("action_debt_log_call", form["arch"])
+        self.assertIn("debt_promise_kept_rate", form["arch"])
+        worklist = self.env["debt.worklist"].with_user(self.salesman_a).get_views([(False, "list")])
+        self.assertIn("action_log_call", worklist["views"]["list"]["arch"])

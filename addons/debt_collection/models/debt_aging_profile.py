@@ -3,36 +3,41 @@ from odoo.exceptions import ValidationError
 
 from ..tools import aging
 
+# These helpers are module functions, not methods: they take the environment so that ``env._()``
+# translates into its language (a bare ``_()`` finds no language outside a method of a record).
 
-def aging_error_message(error):
-    """Translate an :class:`aging.AgingError` into the user's language."""
+
+def aging_error_message(env, error):
+    """Translate an :class:`aging.AgingError` into the language of ``env``."""
     values = error.values
     messages = {
-        "empty": lambda: _("The list of interval bounds is empty."),
-        "not_integer": lambda: _("'%(value)s' is not a whole number of days.", value=values.get("value")),
-        "not_positive": lambda: _("Interval bounds must be positive; %(value)s is not.", value=values.get("value")),
-        "not_increasing": lambda: _(
+        "empty": lambda: env._("The list of interval bounds is empty."),
+        "not_integer": lambda: env._("'%(value)s' is not a whole number of days.", value=values.get("value")),
+        "not_positive": lambda: env._(
+            "Interval bounds must be positive; %(value)s is not.", value=values.get("value")),
+        "not_increasing": lambda: env._(
             "Interval bounds must be strictly increasing: %(value)s comes after %(previous)s.",
             value=values.get("value"), previous=values.get("previous")),
-        "too_many": lambda: _(
+        "too_many": lambda: env._(
             "%(count)s columns is more than the %(max)s an aging report can have.",
             count=values.get("count"), max=values.get("max")),
-        "width": lambda: _("The interval width must be a positive number of days."),
-        "count": lambda: _("Give the number of intervals together with their width."),
+        "width": lambda: env._("The interval width must be a positive number of days."),
+        "count": lambda: env._("Give the number of intervals together with their width."),
     }
     return messages.get(error.code, lambda: str(error))()
 
 
-def checked_bounds(function, *args):
-    """Call an ``aging`` function, turning its errors into a translated ``ValidationError``."""
+def checked_bounds(env, function, *args):
+    """Call an ``aging`` function, turning its errors into a ``ValidationError`` in the language of ``env``."""
     try:
         return function(*args)
     except aging.AgingError as error:
-        raise ValidationError(aging_error_message(error)) from None
+        raise ValidationError(aging_error_message(env, error)) from None
 
 
-def translated_labels(bounds):
-    return aging.column_labels(bounds, not_due=_("Not due"), over=_("Over {days}"))
+def translated_labels(env, bounds):
+    """Column labels ("Not due", "1-15", ..., "Over 90") in the language of ``env``."""
+    return aging.column_labels(bounds, not_due=env._("Not due"), over=env._("Over {days}"))
 
 
 class DebtAgingProfile(models.Model):
@@ -59,14 +64,14 @@ class DebtAgingProfile(models.Model):
     def _compute_column_preview(self):
         for profile in self:
             try:
-                profile.column_preview = " | ".join(translated_labels(aging.parse_bounds(profile.bounds)))
+                profile.column_preview = " | ".join(translated_labels(self.env, aging.parse_bounds(profile.bounds)))
             except aging.AgingError as error:
-                profile.column_preview = aging_error_message(error)
+                profile.column_preview = aging_error_message(self.env, error)
 
     @api.constrains("bounds")
     def _check_bounds(self):
         for profile in self:
-            checked_bounds(aging.parse_bounds, profile.bounds)
+            checked_bounds(self.env, aging.parse_bounds, profile.bounds)
 
     @api.constrains("is_default", "company_id", "active")
     def _check_single_default(self):
@@ -82,12 +87,12 @@ class DebtAgingProfile(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("bounds"):
-                vals["bounds"] = aging.format_bounds(checked_bounds(aging.parse_bounds, vals["bounds"]))
+                vals["bounds"] = aging.format_bounds(checked_bounds(self.env, aging.parse_bounds, vals["bounds"]))
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("bounds"):
-            vals["bounds"] = aging.format_bounds(checked_bounds(aging.parse_bounds, vals["bounds"]))
+            vals["bounds"] = aging.format_bounds(checked_bounds(self.env, aging.parse_bounds, vals["bounds"]))
         if vals.get("is_default"):
             # Setting a new default unsets the previous one of the same company.
             for profile in self:
@@ -99,7 +104,7 @@ class DebtAgingProfile(models.Model):
 
     def get_bounds(self):
         self.ensure_one()
-        return checked_bounds(aging.parse_bounds, self.bounds)
+        return checked_bounds(self.env, aging.parse_bounds, self.bounds)
 
     @api.model
     def _default_profile(self, company=None):

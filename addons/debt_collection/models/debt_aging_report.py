@@ -1,12 +1,15 @@
 import base64
+import itertools
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date, formatLang
 
 from ..tools import aging
 from .debt_aging_profile import checked_bounds, translated_labels
 from .sql_common import credit_limit_sql
+
+_cursor_numbers = itertools.count(1)  # unique names of the PostgreSQL cursors of _stream()
 
 BASIS = [
     ("due_date", "Due date"),
@@ -45,7 +48,7 @@ class DebtAgingReport(models.TransientModel):
     category_ids = fields.Many2many("res.partner.category", string="Customer Tags")
     company_ids = fields.Many2many(
         "res.company", string="Companies", required=True, default=lambda self: self.env.companies,
-        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)])
+        domain=lambda self: [("id", "in", self.env.companies.ids)])
     overdue_only = fields.Boolean(string="Overdue Customers Only")
     min_amount = fields.Float(string="Minimum Amount", help="Only customers who owe at least this much in total.")
     due_from = fields.Date()
@@ -53,6 +56,10 @@ class DebtAgingReport(models.TransientModel):
     bounds_used = fields.Char(readonly=True)
     line_ids = fields.One2many("debt.aging.report.line", "report_id", string="Lines")
     bucket_ids = fields.One2many("debt.aging.report.bucket", "report_id", string="Report Columns")
+    xlsx_detail = fields.Boolean(
+        string="Open Items Sheet", default=True,
+        help="Add a sheet with one row per open item to the Excel file. On a very large ledger it makes "
+        "the file much longer to build than the summary alone.")
     xlsx_file = fields.Binary(string="Excel File", readonly=True, attachment=False)
     xlsx_filename = fields.Char(readonly=True)
 
@@ -60,7 +67,7 @@ class DebtAgingReport(models.TransientModel):
     def _compute_column_preview(self):
         for report in self:
             try:
-                report.column_preview = " | ".join(translated_labels(report._get_bounds()))
+                report.column_preview = " | ".join(translated_labels(self.env, report._get_bounds()))
             except (UserError, ValueError) as error:
                 report.column_preview = str(error.args[0] if error.args else error)
 
@@ -68,9 +75,9 @@ class DebtAgingReport(models.TransientModel):
     def _get_bounds(self):
         self.ensure_one()
         if self.interval_mode == "width":
-            return checked_bounds(aging.bounds_from_width, self.interval_width, self.interval_count)
+            return checked_bounds(self.env, aging.bounds_from_width, self.interval_width, self.interval_count)
         if self.interval_mode == "list":
-            return checked_bounds(aging.parse_bounds, self.interval_list)
+            return checked_bounds(self.env, aging.parse_bounds, self.interval_list)
         if not self.profile_id:
             raise UserError(_("Choose an aging profile, or type the intervals."))
         return self.profile_id.get_bounds()
@@ -79,10 +86,12 @@ class DebtAgingReport(models.TransientModel):
         return self.env.user.has_group("debt_collection.group_debt_collection_manager")
 
     def _allowed_company_ids(self):
-        allowed = self.env.user.company_ids
-        companies = self.company_ids & allowed if self.company_ids else self.env.companies
+        """The companies of the report: those chosen, among the companies the user works in now
+        (the company switcher's, which the record rules of the report's lines also use)."""
+        allowed = self.env.companies
+        companies = self.company_ids & allowed if self.company_ids else allowed
         if not companies:
-            raise UserError(_("Choose at least one of your companies."))
+            raise UserError(_("Choose at least one of the companies you are working in."))
         return companies.ids
 
     def _age_date_sql(self):
@@ -173,13 +182,14 @@ class DebtAgingReport(models.TransientModel):
     def _compute_lines(self):
         """(Re)build the report's columns and lines: one ``INSERT ... SELECT`` for all the lines."""
         self.ensure_one()
+        self.check_access("write")  # the lines are written in SQL: the report's record rules first
         bounds = self._get_bounds()
         self.flush_recordset()
         self.env.flush_all()
         self.env.cr.execute(SQL("DELETE FROM debt_aging_report_line WHERE report_id = %s", self.id))
         self.env.cr.execute(SQL("DELETE FROM debt_aging_report_bucket WHERE report_id = %s", self.id))
         self.invalidate_recordset(["line_ids", "bucket_ids"])
-        labels = translated_labels(bounds)
+        labels = translated_labels(self.env, bounds)
         self.env["debt.aging.report.bucket"].create([
             {"report_id": self.id, "bucket_index": index, "name": label} for index, label in enumerate(labels)
         ])
@@ -226,17 +236,27 @@ class DebtAgingReport(models.TransientModel):
         ))
         return self.env.cr.rowcount
 
-    def _fetch_items(self, partner_ids=None, company_ids=None, bucket_index=None):
-        """The open items behind the report (or one cell of it), as dicts, oldest due date first."""
+    def _report_bounds(self):
+        """The bounds of the lines last computed (else of the parameters)."""
+        return aging.parse_bounds(self.bounds_used) if self.bounds_used else self._get_bounds()
+
+    def _items_query(self, partner_ids=None, company_ids=None, bucket_index=None, due_window=None, bounds=None):
+        """The query of the open items behind the report (or one cell of it), with the names the
+        exports show, ordered by customer, company and due date.
+
+        ``due_window`` (first, last date): the items falling due in it instead, amounts owed only
+        (no credit notes or payments), whatever the customer's total (the due list).
+        """
         self.ensure_one()
-        bounds = aging.parse_bounds(self.bounds_used) if self.bounds_used else self._get_bounds()
+        thresholds = aging.sql_thresholds(bounds or self._report_bounds())
         extra = []
         if partner_ids:
             extra.append(SQL("cp.id IN %s", tuple(partner_ids)))
         if company_ids:
             extra.append(SQL("aml.company_id IN %s", tuple(company_ids)))
-        self.env.flush_all()
-        self.env.cr.execute(SQL(
+        if due_window:
+            extra.append(SQL("COALESCE(aml.date_maturity, aml.date) BETWEEN %s AND %s", *due_window))
+        return SQL(
             """
             WITH %(items)s,
             totals AS (
@@ -245,21 +265,151 @@ class DebtAgingReport(models.TransientModel):
                   FROM items WHERE amount != 0
               GROUP BY partner_id, company_id
             )
-            SELECT i.*, width_bucket(i.days_overdue, %(thresholds)s::int[]) AS bucket_index
+            SELECT i.*, width_bucket(i.days_overdue, %(thresholds)s::int[]) AS bucket_index,
+                   p.name AS partner_name, am.name AS move_name, cur.name AS currency_name,
+                   comp.name AS company_name, comp.currency_id AS company_currency_id
               FROM items i
               JOIN totals t ON t.partner_id = i.partner_id AND t.company_id = i.company_id
+              JOIN res_partner p ON p.id = i.partner_id
+              JOIN account_move am ON am.id = i.move_id
+              JOIN res_company comp ON comp.id = i.company_id
+         LEFT JOIN res_currency cur ON cur.id = i.currency_id
              WHERE i.amount != 0
                AND %(customer_filter)s
                AND %(bucket_filter)s
-          ORDER BY i.partner_id, i.due_date, i.move_line_id
+          ORDER BY p.name, i.partner_id, comp.name, i.company_id, i.due_date, i.move_line_id
             """,
             items=self._items_cte_sql(SQL(" AND ").join(extra) if extra else None),
-            thresholds=aging.sql_thresholds(bounds),
-            customer_filter=self._customer_filter_sql(),
-            bucket_filter=SQL("width_bucket(i.days_overdue, %s::int[]) = %s", aging.sql_thresholds(bounds),
-                              bucket_index) if bucket_index is not None else SQL("TRUE"),
-        ))
+            thresholds=thresholds,
+            customer_filter=SQL("i.amount > 0") if due_window else self._customer_filter_sql(),
+            bucket_filter=SQL("width_bucket(i.days_overdue, %s::int[]) = %s", thresholds, bucket_index)
+            if bucket_index is not None else SQL("TRUE"),
+        )
+
+    def _fetch_items(self, partner_ids=None, company_ids=None, bucket_index=None):
+        """The open items behind the report (or one cell of it), as a list of dicts: one query."""
+        self.env.flush_all()
+        self.env.cr.execute(self._items_query(partner_ids, company_ids, bucket_index))
         return self.env.cr.dictfetchall()
+
+    def _iter_items(self, batch_size=5000):
+        """The open items behind the whole report, as dicts, read by batches through a PostgreSQL
+        cursor over the query of :meth:`_fetch_items`: for the exports, which must not hold a million
+        rows in memory."""
+        self.env.flush_all()
+        return self._stream(self._items_query(), batch_size)
+
+    def _stream(self, query, batch_size=5000):
+        """Yield the rows of ``query`` as dicts, ``batch_size`` at a time, from a server-side cursor.
+
+        One query for PostgreSQL (``DECLARE`` runs it, each ``FETCH`` reads the next batch); only one
+        batch is in Python's memory at a time. The cursor lives until the end of the transaction at
+        most; it is closed once read to the end.
+        """
+        cr = self.env.cr
+        name = SQL.identifier(f"debt_aging_{self.id}_{next(_cursor_numbers)}")
+        cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", name, query))
+        while True:
+            cr.execute(SQL("FETCH FORWARD %s FROM %s", batch_size, name))
+            rows = cr.dictfetchall()
+            if not rows:
+                break
+            yield from rows
+        cr.execute(SQL("CLOSE %s", name))
+
+    # Exports (XLSX, PDF)
+    def _ensure_lines(self):
+        """Compute the lines if they never were (the exports read the lines last computed)."""
+        self.ensure_one()
+        if not self.bounds_used:
+            self._compute_lines()
+
+    def _group_column(self):
+        return {"salesperson": "salesperson_id", "collector": "collector_id"}.get(self.groupby)
+
+    def _summary_query(self):
+        """One row per customer and company: its amount per column, total, credit limit and % used,
+        with its group (salesperson or collector) and company, ordered by company, group and customer
+        so that subtotals come as the rows are read. One query over the report's lines."""
+        self.ensure_one()
+        group_column = self._group_column()
+        group_id = SQL("l.%s", SQL.identifier(group_column)) if group_column else SQL("NULL::int")
+        return SQL(
+            """
+            SELECT l.company_id, comp.name AS company_name, comp.currency_id,
+                   %(group_id)s AS group_id, grp_p.name AS group_name,
+                   l.partner_id, p.name AS partner_name,
+                   ARRAY_AGG(l.bucket_index ORDER BY l.bucket_index) AS bucket_indexes,
+                   ARRAY_AGG(l.amount::float8 ORDER BY l.bucket_index) AS amounts,
+                   MAX(l.customer_total) AS total, MAX(l.credit_limit) AS credit_limit,
+                   MAX(l.credit_used_percent) AS credit_used_percent
+              FROM debt_aging_report_line l
+              JOIN res_partner p ON p.id = l.partner_id
+              JOIN res_company comp ON comp.id = l.company_id
+         LEFT JOIN res_users grp ON grp.id = %(group_id)s
+         LEFT JOIN res_partner grp_p ON grp_p.id = grp.partner_id
+             WHERE l.report_id = %(report)s
+          GROUP BY l.company_id, comp.sequence, comp.name, comp.currency_id, %(group_id)s, grp_p.name,
+                   l.partner_id, p.name
+          ORDER BY comp.sequence, comp.name, l.company_id, grp_p.name NULLS LAST, %(group_id)s NULLS LAST,
+                   p.name, l.partner_id
+            """,
+            group_id=group_id,
+            report=self.id,
+        )
+
+    def _summary_rows(self, stream=False):
+        """The rows of :meth:`_summary_query`, each with ``cells``: its amount per column (``None``
+        where the customer has nothing), as a list (``stream=False``) or streamed by batches."""
+        self.env.flush_all()
+        size = len(self._report_bounds()) + 2
+        query = self._summary_query()
+        if stream:
+            rows = self._stream(query)
+        else:
+            self.env.cr.execute(query)
+            rows = self.env.cr.dictfetchall()
+        for row in rows:
+            cells = [None] * size
+            for index, amount in zip(row["bucket_indexes"], row["amounts"], strict=True):
+                cells[index] = amount
+            row["cells"] = cells
+            yield row
+
+    def _selection_label(self, field_name):
+        return dict(self._fields[field_name]._description_selection(self.env)).get(self[field_name], "")
+
+    def _export_parameters(self):
+        """The parameters shown on top of the XLSX and PDF: a list of (label, text), translated."""
+        self.ensure_one()
+        labels = self.bucket_ids.sorted("bucket_index").mapped("name")
+        if self.interval_mode == "profile" and self.profile_id:
+            columns = _("%(profile)s: %(columns)s", profile=self.profile_id.name, columns=" | ".join(labels))
+        else:
+            columns = " | ".join(labels)
+        parameters = [
+            (_("As of"), format_date(self.env, self.date_at)),
+            (_("Age from"), self._selection_label("basis")),
+            (_("Columns"), columns),
+            (_("Group by"), self._selection_label("groupby")),
+            (_("Companies"), ", ".join(self.env["res.company"].browse(self._allowed_company_ids()).mapped("name"))),
+        ]
+        filters = [
+            (_("Salespeople"), ", ".join(self.salesperson_ids.mapped("name"))),
+            (_("Collectors"), ", ".join(self.collector_ids.mapped("name"))),
+            (_("Customers"), ", ".join(self.partner_ids.mapped("display_name"))),
+            (_("Customer tags"), ", ".join(self.category_ids.mapped("name"))),
+            (_("Overdue customers only"), _("Yes") if self.overdue_only else ""),
+            (_("Minimum amount"), formatLang(self.env, self.min_amount) if self.min_amount else ""),
+        ]
+        filters = [(label, value) for label, value in filters if value]
+        return parameters + (filters or [(_("Filters"), _("None"))])
+
+    def _group_header(self):
+        return {"salesperson": _("Salesperson"), "collector": _("Collector")}.get(self.groupby)
+
+    def _no_group_label(self):
+        return {"salesperson": _("No salesperson"), "collector": _("No collector")}.get(self.groupby, "")
 
     # Actions
     def _pivot_rows(self):
@@ -306,41 +456,31 @@ class DebtAgingReport(models.TransientModel):
         }
 
     def action_due_list(self):
-        """Open items falling due in [due_from, due_to]: each installment on its own line."""
+        """Open items falling due in [due_from, due_to], each installment on its own line, with its
+        open amount as of ``date_at``: the call list of what falls due (or fell due) in a window.
+        Same query, filters and rights as the report; one query, then the rows to show."""
         self.ensure_one()
         if not self.due_from or not self.due_to:
             raise UserError(_("Give the first and the last due date of the window."))
         if self.due_from > self.due_to:
             raise UserError(_("The window starts after it ends."))
-        domain = [
-            ("company_id", "in", self._allowed_company_ids()),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("amount_residual", ">", 0),
-            ("date_maturity", ">=", self.due_from),
-            ("date_maturity", "<=", self.due_to),
-        ]
-        if not self._is_manager():
-            domain += ["|", ("partner_id.commercial_partner_id.user_id", "=", self.env.uid),
-                       ("partner_id.commercial_partner_id.collector_id", "=", self.env.uid)]
-        if self.salesperson_ids:
-            domain.append(("partner_id.commercial_partner_id.user_id", "in", self.salesperson_ids.ids))
-        if self.collector_ids:
-            domain.append(("partner_id.commercial_partner_id.collector_id", "in", self.collector_ids.ids))
-        if self.partner_ids:
-            domain.append(("partner_id", "child_of", self.partner_ids.commercial_partner_id.ids))
-        if self.category_ids:
-            domain.append(("partner_id.commercial_partner_id.category_id", "in", self.category_ids.ids))
+        bounds = self._get_bounds()
+        labels = translated_labels(self.env, bounds)
+        self.env.flush_all()
+        self.env.cr.execute(self._items_query(due_window=(self.due_from, self.due_to), bounds=bounds))
+        item_model = self.env["debt.aging.report.item"]
+        items = item_model.create([
+            item_model._values_from_row(self, row, bucket_label=labels[row["bucket_index"]])
+            for row in self.env.cr.dictfetchall()
+        ])
         return {
             "type": "ir.actions.act_window",
-            "name": _("Due from %(start)s to %(end)s", start=self.due_from, end=self.due_to),
-            "res_model": "account.move.line",
+            "name": _("Due from %(start)s to %(end)s",
+                      start=format_date(self.env, self.due_from), end=format_date(self.env, self.due_to)),
+            "res_model": "debt.aging.report.item",
             "view_mode": "list",
-            "views": [(self.env.ref("debt_collection.view_move_line_debt_open_items_list").id, "list")],
-            "search_view_id": [self.env.ref("debt_collection.view_move_line_debt_open_items_search").id, "search"],
-            "domain": domain,
-            "context": {"create": False, "edit": False},
+            "domain": [("id", "in", items.ids)],
+            "context": {"create": False},
         }
 
     def action_export_xlsx(self):
@@ -365,6 +505,8 @@ class DebtAgingReport(models.TransientModel):
 
     def _render_xlsx(self):
         """The report as an XLSX file's bytes (summary and detail sheets)."""
+        self.ensure_one()
+        self.check_access("read")  # the lines and items are read in SQL: the report's record rules first
         from ..reports.aging_xlsx import render_aging_xlsx
 
         return render_aging_xlsx(self)
@@ -406,13 +548,17 @@ class DebtAgingReportLine(models.TransientModel):
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator="max")
 
     def action_open_items(self):
-        """Drill down: the open items behind these lines; each opens its invoice."""
+        """Drill down: the open items behind these lines (one pivot cell, one line, or a selection of
+        lines); each item opens its invoice. One query per report, not one per line."""
         items = self.env["debt.aging.report.item"]
         values = []
-        for line in self:
-            for row in line.report_id._fetch_items(
-                    partner_ids=line.partner_id.ids, company_ids=line.company_id.ids, bucket_index=line.bucket_index):
-                values.append(items._values_from_row(line.report_id, row, line))
+        for report, lines in self.grouped("report_id").items():
+            by_cell = {(line.partner_id.id, line.company_id.id, line.bucket_index): line for line in lines}
+            rows = report._fetch_items(partner_ids=lines.partner_id.ids, company_ids=lines.company_id.ids)
+            for row in rows:
+                line = by_cell.get((row["partner_id"], row["company_id"], row["bucket_index"]))
+                if line:
+                    values.append(items._values_from_row(report, row, line))
         records = items.create(values)
         return {
             "type": "ir.actions.act_window",
@@ -434,6 +580,7 @@ class DebtAgingReportItem(models.TransientModel):
     report_id = fields.Many2one("debt.aging.report", required=True, ondelete="cascade", index=True)
     line_id = fields.Many2one("debt.aging.report.line", ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True)
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     invoice_date = fields.Date(readonly=True)
@@ -446,20 +593,21 @@ class DebtAgingReportItem(models.TransientModel):
     amount = fields.Monetary(string="Open Amount", currency_field="company_currency_id", readonly=True)
 
     @api.model
-    def _values_from_row(self, report, row, line=None):
+    def _values_from_row(self, report, row, line=None, bucket_label=None):
         return {
             "report_id": report.id,
             "line_id": line.id if line else False,
             "partner_id": row["partner_id"],
+            "company_id": row["company_id"],
             "move_line_id": row["move_line_id"],
             "move_id": row["move_id"],
             "invoice_date": row["invoice_date"],
             "due_date": row["due_date"],
             "days_overdue": row["days_overdue"],
-            "bucket_label": line.bucket_label if line else False,
+            "bucket_label": line.bucket_label if line else bucket_label,
             "currency_id": row["currency_id"],
             "amount_currency": row["amount_currency"],
-            "company_currency_id": line.currency_id.id if line else False,
+            "company_currency_id": row["company_currency_id"],
             "amount": row["amount"],
         }
 

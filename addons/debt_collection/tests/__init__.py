@@ -3,6 +3,7 @@ from . import test_credit_hold
 from . import test_security
 from . import test_worklist
 from . import test_aging
+from . import test_aging_export
 from . import test_promise
 from . import test_promise_figures
 from . import test_call

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import DebtCollectionCommon, days_ago
@@ -32,7 +32,7 @@ class TestAgingReport(DebtCollectionCommon):
         # 600 invoiced 70 days ago: 300 due 70 days ago (61-75) and 300 due 10 days ago (1-15)
         cls.inv_installments = cls._invoice(c, 600.0, 70, payment_term=term)
         cls.other = cls._customer("Other Customer", user_id=cls.salesman_b.id)
-        cls._invoice(cls.other, 90.0, 100)
+        cls._invoice(cls.other, 90.0, 80)  # 76-90
 
     def _report(self, **values):
         return self.env["debt.aging.report"].create({
@@ -108,6 +108,17 @@ class TestAgingReport(DebtCollectionCommon):
         self.assertEqual(report.interval_mode, "profile")
         self.assertEqual(report.profile_id.name, "Weekly")
         self.assertEqual(report.profile_id.bounds, "7,14,21")
+
+    def test_only_managers_save_profiles(self):
+        arch = self.env["debt.aging.report"].with_user(self.salesman_a).get_views([(False, "form")])["views"]["form"]
+        self.assertNotIn("action_save_profile", arch["arch"])
+        arch = self.env["debt.aging.report"].with_user(self.collection_manager).get_views(
+            [(False, "form")])["views"]["form"]
+        self.assertIn("action_save_profile", arch["arch"])
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).create({
+            "interval_mode": "list", "interval_list": "7,14", "save_as_name": "Weekly"})
+        with self.assertRaises(AccessError):
+            report.action_save_profile()
 
     def test_bad_intervals_give_no_report(self):
         bad = [
@@ -211,12 +222,38 @@ class TestAgingReport(DebtCollectionCommon):
 
     def test_due_list_counts_installments(self):
         report = self._report(due_from=days_ago(12), due_to=days_ago(0))
-        lines = self.env["account.move.line"].search(report.action_due_list()["domain"])
-        # the 2nd installment (10 days ago) and the invoice due today; not the whole installment invoice
-        self.assertEqual(sorted(lines.mapped("amount_residual")), [200.0, 300.0])
+        action = report.action_due_list()
+        self.assertEqual(action["res_model"], "debt.aging.report.item")
+        items = self.env["debt.aging.report.item"].search(action["domain"])
+        # the 2nd installment (10 days ago) and the invoice due today; not the whole installment invoice,
+        # not the unreconciled payment of 5 days ago (nothing is owed on it)
+        self.assertEqual(sorted(items.mapped("amount")), [200.0, 300.0])
+        self.assertEqual(items.move_id, self.inv_installments | self.inv_today)
+        self.assertEqual(sorted(items.mapped("bucket_label")), ["1-15", "Not due"])
+        installment = items.filtered(lambda i: i.move_id == self.inv_installments)
+        self.assertEqual((installment.due_date, installment.days_overdue), (days_ago(10), 10))
+        self.assertEqual(installment.action_open_move()["res_id"], self.inv_installments.id)
+        # what falls due next week
+        next_week = self._invoice(self.customer, 450.0, 25, payment_term=self.pay_terms_30)  # due in 5 days
+        report.write({"due_from": days_ago(-1), "due_to": days_ago(-7)})
+        items = self.env["debt.aging.report.item"].search(report.action_due_list()["domain"])
+        self.assertEqual(items.move_id, next_week)
+        self.assertEqual((items.amount, items.days_overdue, items.bucket_label), (450.0, -5, "Not due"))
         report.write({"due_from": days_ago(0), "due_to": days_ago(5)})
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "starts after it ends"):
             report.action_due_list()
+        report.write({"due_from": False})
+        with self.assertRaisesRegex(UserError, "first and the last due date"):
+            report.action_due_list()
+
+    def test_due_list_of_a_salesperson(self):
+        # the invoices were made by another user: Odoo's own invoice rules would hide them from the
+        # salesperson, the due list still shows the items of their customers, and only those
+        report = self.env["debt.aging.report"].with_user(self.salesman_b).create({
+            "due_from": days_ago(90), "due_to": days_ago(0)})
+        items = self.env["debt.aging.report.item"].with_user(self.salesman_b).search(report.action_due_list()["domain"])
+        self.assertEqual(items.partner_id, self.other)
+        self.assertEqual(items.mapped("amount"), [90.0])
 
     def test_salesperson_sees_own_customers_only(self):
         report = self.env["debt.aging.report"].with_user(self.salesman_b).create({})
@@ -231,10 +268,26 @@ class TestAgingReport(DebtCollectionCommon):
     def test_companies_limited_to_allowed(self):
         company_2 = self.setup_other_company(name="Aging Co 2")["company"]
         self._invoice(self.customer, 999.0, 30, company=company_2)
+        # by default, the companies the user works in (the company switcher's selection)
         report = self._report()
         report._compute_lines()
+        self.assertEqual(report.line_ids.company_id, self.company | company_2)
+        report = self.env["debt.aging.report"].with_context(allowed_company_ids=self.company.ids).create({
+            "partner_ids": [Command.set(self.customer.ids)]})
+        self.assertEqual(report.company_ids, self.company)
+        report._compute_lines()
         self.assertEqual(report.line_ids.company_id, self.company)
+        # the companies filter
+        report = self._report(company_ids=[Command.set(company_2.ids)])
+        report._compute_lines()
+        self.assertEqual(self._cells(report), {2: 999.0})
+        self.assertEqual(report.line_ids.company_id, company_2)
+        # a user never gets a company they are not allowed in, even when asked for
         report = self.env["debt.aging.report"].with_user(self.salesman_a).create({
             "company_ids": [Command.set((self.company | company_2).ids)]})
         report._compute_lines()
         self.assertEqual(report.line_ids.company_id, self.company)  # company 2 is not one of theirs
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).create({
+            "company_ids": [Command.set(company_2.ids)]})
+        with self.assertRaisesRegex(UserError, "companies you are working in"):
+            report._compute_lines()

@@ -7,3 +7,6 @@ from . import sale_order
 from . import debt_aging_profile
 from . import debt_aging_report
 from . import account_move_line
+from . import debt_excuse
+from . import debt_call
+from . import debt_promise

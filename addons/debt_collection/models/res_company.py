@@ -26,3 +26,16 @@ class ResCompany(models.Model):
         """Name of the company's time zone: its working calendar's, else its partner's, else UTC."""
         self.ensure_one()
         return self.resource_calendar_id.tz or self.partner_id.tz or "UTC"
+
+    # Promises to pay
+    debt_promise_grace_days = fields.Integer(
+        string="Promise Grace Days", default=3,
+        help="Days of tolerance after a promised date before a promise to pay counts as broken. "
+        "The default of new promises; each promise can change it.",
+    )
+
+    @api.constrains("debt_promise_grace_days")
+    def _check_debt_promise_grace_days(self):
+        for company in self:
+            if company.debt_promise_grace_days < 0:
+                raise ValidationError(_("The grace days of promises to pay cannot be negative."))

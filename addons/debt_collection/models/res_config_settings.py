@@ -8,3 +8,5 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.debt_hold_on_credit_limit", readonly=False)
     debt_hold_overdue_days = fields.Integer(
         related="company_id.debt_hold_overdue_days", readonly=False)
+    debt_promise_grace_days = fields.Integer(
+        related="company_id.debt_promise_grace_days", readonly=False)

@@ -4,3 +4,9 @@ from . import test_security
 from . import test_worklist
 from . import test_aging
 from . import test_aging_export
+from . import test_promise
+from . import test_promise_figures
+from . import test_call
+from . import test_call_security
+from . import test_call_summary
+from . import test_call_demo

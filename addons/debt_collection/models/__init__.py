@@ -6,3 +6,5 @@ from . import debt_worklist
 from . import sale_order
 from . import debt_aging_profile
 from . import debt_aging_report
+from . import debt_reminder_rule
+from . import debt_reminder

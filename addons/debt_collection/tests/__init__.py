@@ -3,3 +3,4 @@ from . import test_credit_hold
 from . import test_security
 from . import test_worklist
 from . import test_aging
+from . import test_reminder_schedule

@@ -1,1 +1,2 @@
 from . import debt_credit_hold_wizard
+from . import debt_reminder_preview

@@ -111,3 +111,9 @@ def test_pick_mobile():
     with pytest.raises(phone.PhoneError) as error:
         phone.pick_mobile([("a", False, "VN"), ("b", "", "VN")])
     assert error.value.code == "missing"
+
+
+def test_typography_only_keeps_diacritics():
+    text = "Kính gửi: 1.234,50\u00a0$ – “cảm ơn”"
+    assert sms_text.sms_typography(text) == 'Kính gửi: 1.234,50 $ - "cảm ơn"'
+    assert sms_text.is_gsm(sms_text.sms_typography("Dear Ms Lin, $\u00a012,500.00 is due"))

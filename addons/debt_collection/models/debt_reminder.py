@@ -838,8 +838,7 @@ class DebtReminder(models.Model):
                         template=template.name, error=errors[reminder.id]))
                     continue
                 body = (rendered[reminder.id]["body"] or "").strip()
-                if setup["plain_sms"]:
-                    body = sms_text.sms_plain_text(body)
+                body = sms_text.sms_plain_text(body) if setup["plain_sms"] else sms_text.sms_typography(body)
                 sms_items.append((reminder, body))
                 outcome[reminder]["values"].update(
                     sms_body=body, sms_segments=sms_text.sms_segments(body)["segments"],
@@ -881,10 +880,17 @@ class DebtReminder(models.Model):
         # outcome, escalations
         activities = {}
         sent = self.browse()
+        message_rel = [(reminder.id, mid) for reminder in self for mid in outcome[reminder]["sent"]]
+        if message_rel:
+            self.env.execute_query(SQL(
+                """
+                INSERT INTO debt_reminder_mail_message_rel (reminder_id, message_id)
+                     SELECT * FROM unnest(%s::int[], %s::int[])
+                """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
+            self.invalidate_recordset(["message_ids"])
         for reminder in self:
             result = outcome[reminder]
             values = dict(result["values"])
-            values["message_ids"] = [Command.link(mid) for mid in result["sent"]]
             values["reason"] = "\n".join(result["errors"]) or False
             if result["sent"]:
                 values.update(state="sent", sent_time=now)
@@ -909,20 +915,24 @@ class DebtReminder(models.Model):
         note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         author = self.company_id[:1].partner_id
         author_email = author.email_formatted or False
-        self.env["mail.message"].sudo().create([{  # sudo: a note in the chatter, written by the engine
-            "model": "res.partner",
-            "res_id": reminder.partner_id.id,
-            "record_name": reminder.partner_id.display_name,
-            "message_type": "notification",
-            "subtype_id": note_subtype,
-            "is_internal": True,
-            "body": tools.plaintext2html(_("Payment reminder (%(rule)s) not sent: %(reason)s",
-                                           rule=reminder.rule_id.name, reason=reminder.reason or "")),
-            "author_id": author.id,
-            "email_from": author_email,
-            "reply_to": author_email,
-            "message_id": generate_tracking_message_id("debt-reminder-note"),
-        } for reminder in self])
+        vals_list = []
+        for reminder in self:
+            body = _("Payment reminder (%(rule)s) not sent: %(reason)s",
+                     rule=reminder.rule_id.name, reason=reminder.reason or "")
+            vals_list.append({
+                "model": "res.partner",
+                "res_id": reminder.partner_id.id,
+                "record_name": reminder.partner_id.display_name,
+                "message_type": "notification",
+                "subtype_id": note_subtype,
+                "is_internal": True,
+                "body": tools.plaintext2html(body),
+                "author_id": author.id,
+                "email_from": author_email,
+                "reply_to": author_email,
+                "message_id": generate_tracking_message_id("debt-reminder-note"),
+            })
+        self.env["mail.message"].sudo().create(vals_list)  # sudo: a note in the chatter, written by the engine
 
     def _debt_followup_activities(self, activities):
         """Schedule activities ``{reminder: {"summary", "note"[, "activity_type"]}}`` for the customers'

@@ -70,16 +70,16 @@ class DebtReminderRule(models.Model):
 
     @api.depends("offset_days", "repeat", "repeat_every_days", "repeat_until_days")
     def _compute_step_description(self):
-        def days(value):
-            return _("due date") if value == 0 else _("%(days)+d days", days=value)
-
         for rule in self:
+            labels = []
+            for value in (rule.offset_days, rule.repeat_until_days):
+                labels.append(_("due date") if value == 0 else _("%(days)+d days", days=value))
             if rule.repeat:
                 rule.step_description = _(
                     "every %(every)s days from %(start)s to %(end)s",
-                    every=rule.repeat_every_days, start=days(rule.offset_days), end=days(rule.repeat_until_days))
+                    every=rule.repeat_every_days, start=labels[0], end=labels[1])
             else:
-                rule.step_description = days(rule.offset_days)
+                rule.step_description = labels[0]
 
     def _compute_reminder_count(self):
         counts = dict(self.env["debt.reminder"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"]))

@@ -1,5 +1,9 @@
+import logging
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
 
 DEFAULT_REMINDER_RULES = (
     "debt_collection.debt_reminder_rule_before_due",
@@ -69,15 +73,20 @@ class ResCompany(models.Model):
     def _debt_create_default_reminder_rules(self):
         """Give each company without reminder rules a copy of the default set (-3, 0, +7, +14, +21
         reminders and a +30 final notice), shipped for the main company."""
-        defaults = self.env["debt.reminder.rule"]
+        # sudo: the default rules belong to the main company, which the creator may not be allowed in
+        Rule = self.env["debt.reminder.rule"].sudo().with_context(active_test=False)
+        defaults = Rule
         for xmlid in DEFAULT_REMINDER_RULES:
-            defaults |= self.env.ref(xmlid, raise_if_not_found=False) or defaults
+            defaults |= Rule.env.ref(xmlid, raise_if_not_found=False) or Rule
         if not defaults:
             return
-        Rule = self.env["debt.reminder.rule"].sudo().with_context(active_test=False)
         with_rules = set(Rule.search([("company_id", "in", self.ids)]).company_id.ids)
         for company in self:
             if company.id in with_rules:
                 continue
             for rule in defaults:
-                rule.with_context(lang="en_US").copy({"company_id": company.id, "name": rule.name})
+                try:
+                    with self.env.cr.savepoint():
+                        rule.with_context(lang="en_US").copy({"company_id": company.id, "name": rule.name})
+                except ValidationError as error:  # e.g. its template was deleted: never block a new company
+                    _logger.warning("debt reminders: default rule %s not copied to %s: %s", rule.name, company.name, error)

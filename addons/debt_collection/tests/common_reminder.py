@@ -83,6 +83,12 @@ class ReminderCommon(DebtCollectionCommon, MailCase, SMSCase):
         return self.Reminder.search([("partner_id", "in", partners.ids)], order="id")
 
     @contextmanager
+    def assertRaisesRollback(self, exception, regex):
+        """assertRaisesRegex, with what the failing call wrote rolled back (as in a real request)."""
+        with self.assertRaisesRegex(exception, regex), self.env.cr.savepoint():
+            yield
+
+    @contextmanager
     def gateways(self):
         """Odoo's SMS and e-mail gateway mocks: nothing leaves the machine."""
         with self.mockSMSGateway(), self.mock_mail_gateway():

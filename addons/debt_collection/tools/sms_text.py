@@ -22,8 +22,9 @@ GSM_EXTENDED = set("^{}\\[~]|€\f")
 GSM_SINGLE, GSM_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 
-# Typography that money formatting and word processors produce, with a plain GSM equivalent.
-PLAIN_REPLACEMENTS = {
+# Typography that money formatting and word processors produce, with a plain GSM equivalent: one of
+# them (e.g. the no-break space between an amount and its currency) is enough to switch to UCS-2.
+TYPOGRAPHY = {
     "\u00a0": " ",  # no-break space (between an amount and its currency symbol)
     "\u202f": " ",  # narrow no-break space
     "\u2009": " ",  # thin space
@@ -31,8 +32,8 @@ PLAIN_REPLACEMENTS = {
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
     "\u2026": "...",
-    "\u20ab": "VND",  # ₫
 }
+PLAIN_REPLACEMENTS = {**TYPOGRAPHY, "\u20ab": "VND"}  # ₫
 
 
 def strip_vietnamese_diacritics(text):
@@ -47,6 +48,11 @@ def strip_vietnamese_diacritics(text):
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
     return unicodedata.normalize("NFC", stripped)
+
+
+def sms_typography(text):
+    """Spaces, dashes, quotes and ellipses written with GSM characters; nothing else changes."""
+    return "".join(TYPOGRAPHY.get(char, char) for char in text or "")
 
 
 def sms_plain_text(text):

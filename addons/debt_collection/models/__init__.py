@@ -8,3 +8,6 @@ from . import debt_aging_profile
 from . import debt_aging_report
 from . import debt_reminder_rule
 from . import debt_reminder
+from . import debt_excuse
+from . import debt_call
+from . import debt_promise

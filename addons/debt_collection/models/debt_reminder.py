@@ -313,18 +313,22 @@ class DebtReminder(models.Model):
 
     @api.model
     def _debt_partner_info(self, partner_ids):
-        """tz, language, "no reminders" and tags of customers, in one query."""
+        """tz, "no reminders", disputed call pending and tags of customers, in one query."""
         if not partner_ids:
             return {}
         rows = self.env.execute_query(SQL(
             """
             SELECT p.id, p.tz, p.no_reminder,
+                   COALESCE(p.debt_attention, FALSE) AND p.debt_attention_reason = 'disputed',
                    ARRAY(SELECT rel.category_id FROM res_partner_res_partner_category_rel rel
                           WHERE rel.partner_id = p.id) AS tags
               FROM res_partner p
              WHERE p.id = ANY(%s)
             """, list(partner_ids)))
-        return {pid: {"tz": tz, "no_reminder": no_reminder, "tags": set(tags)} for pid, tz, no_reminder, tags in rows}
+        return {
+            pid: {"tz": tz, "no_reminder": no_reminder, "disputed": disputed, "tags": set(tags)}
+            for pid, tz, no_reminder, disputed, tags in rows
+        }
 
     @api.model
     def _debt_coverage(self, company, partner_ids):
@@ -360,9 +364,16 @@ class DebtReminder(models.Model):
         """``{partner id: reason}`` of the customers not to remind now: "no reminders", and the holds
         of the collection work (open promise covering the overdue amount, disputed call pending)."""
         paused = {}
+        promised = self.env["res.partner"]._debt_promised_partner_ids(partner_ids, company)
         for pid in partner_ids:
             if info.get(pid, {}).get("no_reminder"):
                 paused[pid] = _("The customer is set to receive no reminders.")
+            elif pid in promised:
+                paused[pid] = _("The customer's open promise to pay covers its overdue amount: reminders wait "
+                                "until it is kept or broken.")
+            elif info.get(pid, {}).get("disputed"):
+                paused[pid] = _("A call flagged the customer's debt as disputed: reminders wait until the "
+                                "dispute is cleared.")
         return paused
 
     @api.model

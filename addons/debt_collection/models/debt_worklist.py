@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .debt_call import OUTCOMES
 from .sql_common import credit_limit_sql
 
 
@@ -30,6 +31,12 @@ class DebtWorklist(models.Model):
         "res.company": ["debt_hold_on_credit_limit", "debt_hold_overdue_days", "partner_id", "resource_calendar_id"],
         "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
         "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
+        "debt.promise": [
+            "amount", "amount_company", "company_id", "currency_id", "date", "evaluation_date", "grace_days",
+            "invoice_ids", "open_amount_start", "partner_id", "promised_date", "state",
+        ],
+        "debt.promise.line": ["amount", "date", "promise_id"],
+        "debt.call": ["company_id", "date", "outcome", "partner_id"],
     }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -48,18 +55,31 @@ class DebtWorklist(models.Model):
     credit_exposure = fields.Monetary(readonly=True)
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator=False)
     on_credit_hold = fields.Boolean(string="On Hold", readonly=True)
+    # Calls and promises to pay (see debt.promise._debt_promise_figures_sql)
+    promise_amount = fields.Monetary(string="Open Promises", readonly=True)
+    promise_date = fields.Date(string="Next Promised Date", readonly=True)
+    promise_kept_rate = fields.Float(string="Promises Kept (%)", readonly=True, aggregator=False)
+    last_contact_date = fields.Datetime(string="Last Contact", readonly=True)
+    last_contact_outcome = fields.Selection(OUTCOMES, readonly=True)
+    promised = fields.Boolean(
+        readonly=True, help="The customer's open promises to pay cover its overdue amount.")
+    attention = fields.Boolean(string="Needs Attention", readonly=True)
+    attention_reason = fields.Selection(
+        [("wrong_number", "Wrong number"), ("disputed", "Disputed")], readonly=True)
 
     @property
     def _table_query(self):
         return self._debt_figures_sql()
 
-    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True):
+    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True, with_promises=True):
         """The one query behind the worklist and the partner's "debt at a glance".
 
         :param partner_ids: commercial partner ids to restrict to (None: all)
         :param company_ids: company ids to restrict to (None: all)
         :param open_items_only: only customers with open receivable items (the worklist); when
             False, customers with only confirmed, not yet invoiced sale orders come too.
+        :param with_promises: join the figures of promises to pay and calls (the promise columns are
+            empty otherwise; the partner's promise figures join this query the other way round).
         Amounts are in company currency. An item's due date is its ``date_maturity``, else the
         date of its move, so each installment ages on its own. Credit notes and unreconciled
         payments count as negative items on their own date.
@@ -73,6 +93,14 @@ class DebtWorklist(models.Model):
             item_filter = SQL("%s AND aml.company_id IN %s", item_filter, tuple(company_ids) or (None,))
             sale_filter = SQL("%s AND so.company_id IN %s", sale_filter, tuple(company_ids) or (None,))
         join = SQL("LEFT JOIN") if open_items_only else SQL("FULL OUTER JOIN")
+        if with_promises:
+            promise_figures = self.env["debt.promise"]._debt_promise_figures_sql(
+                partner_ids=partner_ids, company_ids=company_ids)
+        else:
+            promise_figures = SQL(
+                """SELECT NULL::int AS partner_id, NULL::int AS company_id, 0 AS promise_count,
+                          0::numeric AS promise_amount, NULL::date AS promise_date, 0::numeric AS kept_rate,
+                          NULL::timestamp AS last_contact_date, NULL::varchar AS last_contact_outcome""")
         return SQL(
             """
             WITH items AS (
@@ -138,6 +166,8 @@ class DebtWorklist(models.Model):
                        cp.user_id AS salesperson_id,
                        COALESCE(cp.collector_id, cp.user_id) AS collector_id,
                        comp.currency_id,
+                       COALESCE(cp.debt_attention, FALSE) AS attention,
+                       cp.debt_attention_reason AS attention_reason,
                        comp.debt_hold_on_credit_limit AS hold_on_limit,
                        COALESCE(comp.debt_hold_overdue_days, 0) AS hold_overdue_days
                   FROM figures f
@@ -158,14 +188,25 @@ class DebtWorklist(models.Model):
                    (l.manual_hold
                     OR (l.hold_on_limit AND l.credit_limit > 0 AND l.credit_exposure > l.credit_limit)
                     OR (l.hold_overdue_days > 0 AND l.oldest_overdue_days > l.hold_overdue_days))
-                       AS on_credit_hold
+                       AS on_credit_hold,
+                   COALESCE(pf.promise_amount, 0) AS promise_amount,
+                   pf.promise_date,
+                   COALESCE(pf.kept_rate, 0) AS promise_kept_rate,
+                   pf.last_contact_date,
+                   pf.last_contact_outcome,
+                   %(promised)s AS promised,
+                   l.attention,
+                   l.attention_reason
               FROM limits l
+         LEFT JOIN (%(promise_figures)s) pf ON pf.partner_id = l.partner_id AND pf.company_id = l.company_id
             """,
             now=fields.Datetime.now(),
             item_filter=item_filter,
             sale_filter=sale_filter,
             join=join,
             credit_limit=credit_limit_sql(self.env, "cp", "comp"),
+            promise_figures=promise_figures,
+            promised=self.env["debt.promise"]._debt_promised_sql("pf", SQL("l.overdue_amount")),
         )
 
     def action_open_partner(self):
@@ -184,3 +225,7 @@ class DebtWorklist(models.Model):
     def action_log_note(self):
         self.ensure_one()
         return self.partner_id.action_add_debt_note()
+
+    def action_log_call(self):
+        self.ensure_one()
+        return self.partner_id.action_debt_log_call()

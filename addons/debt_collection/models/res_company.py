@@ -90,3 +90,16 @@ class ResCompany(models.Model):
                         rule.with_context(lang="en_US").copy({"company_id": company.id, "name": rule.name})
                 except ValidationError as error:  # e.g. its template was deleted: never block a new company
                     _logger.warning("debt reminders: default rule %s not copied to %s: %s", rule.name, company.name, error)
+
+    # Promises to pay
+    debt_promise_grace_days = fields.Integer(
+        string="Promise Grace Days", default=3,
+        help="Days of tolerance after a promised date before a promise to pay counts as broken. "
+        "The default of new promises; each promise can change it.",
+    )
+
+    @api.constrains("debt_promise_grace_days")
+    def _check_debt_promise_grace_days(self):
+        for company in self:
+            if company.debt_promise_grace_days < 0:
+                raise ValidationError(_("The grace days of promises to pay cannot be negative."))

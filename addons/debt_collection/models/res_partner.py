@@ -1,5 +1,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .debt_call import OUTCOMES
 
 DEBT_FIGURES = (
     "total_receivable", "not_due_amount", "overdue_amount", "overdue_invoice_count",
@@ -89,7 +92,8 @@ class ResPartner(models.Model):
             return {}
         self.env.flush_all()
         query = self.env["debt.worklist"]._debt_figures_sql(
-            partner_ids=commercial.ids, company_ids=[self.env.company.id], open_items_only=False)
+            partner_ids=commercial.ids, company_ids=[self.env.company.id], open_items_only=False,
+            with_promises=False)
         self.env.cr.execute(query)
         return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
 
@@ -297,3 +301,153 @@ class ResPartner(models.Model):
         return self.env["debt.reminder.preview"].create({
             "partner_ids": [Command.set(self.commercial_partner_id.ids)],
         })._action_open()
+
+    # ------------------------------------------------------------------ calls and promises to pay
+    debt_attention = fields.Boolean(
+        string="Needs Attention", readonly=True, copy=False, tracking=True,
+        help="Set by a call with outcome \"wrong number\" or \"disputed\"; cleared by the collector or a manager.")
+    debt_attention_reason = fields.Selection(
+        [("wrong_number", "Wrong number"), ("disputed", "Disputed")],
+        string="Attention Reason", readonly=True, copy=False)
+    debt_call_ids = fields.One2many("debt.call", "partner_id", string="Collection Calls")
+    debt_call_count = fields.Integer(compute="_compute_debt_call_count", string="Calls")
+    debt_promise_ids = fields.One2many("debt.promise", "partner_id", string="Promises to Pay")
+    debt_promise_count = fields.Integer(compute="_compute_debt_call_count", string="Promises")
+    # Computed for the whole recordset in one query, current company, on the commercial partner
+    debt_promise_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_debt_promise_figures", string="Promise Currency")
+    debt_promise_amount = fields.Monetary(
+        compute="_compute_debt_promise_figures", currency_field="debt_promise_currency_id", string="Open Promises",
+        help="What remains to be paid of the customer's open promises to pay, in company currency.")
+    debt_promise_date = fields.Date(
+        compute="_compute_debt_promise_figures", string="Next Promised Date",
+        help="The next date by which the customer promised to pay (the next installment not yet paid).")
+    debt_promise_kept_rate = fields.Float(
+        compute="_compute_debt_promise_figures", string="Promises Kept (%)",
+        help="Promises kept out of the promises evaluated over the last 12 months.")
+    debt_promise_evaluated_count = fields.Integer(
+        compute="_compute_debt_promise_figures", string="Promises Evaluated (12 Months)")
+    debt_last_contact_date = fields.Datetime(compute="_compute_debt_promise_figures", string="Last Contact")
+    debt_last_contact_outcome = fields.Selection(
+        OUTCOMES, compute="_compute_debt_promise_figures", string="Last Contact Outcome")
+    debt_promised = fields.Boolean(
+        compute="_compute_debt_promise_figures", string="Promised",
+        help="The customer's open promises to pay cover its overdue amount: reminders hold off.")
+
+    def _compute_debt_call_count(self):
+        commercial = self.commercial_partner_id
+        calls = dict(self.env["debt.call"]._read_group(
+            [("partner_id", "in", commercial.ids)], ["partner_id"], ["__count"]))
+        promises = dict(self.env["debt.promise"]._read_group(
+            [("partner_id", "in", commercial.ids)], ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.debt_call_count = calls.get(partner.commercial_partner_id, 0)
+            partner.debt_promise_count = promises.get(partner.commercial_partner_id, 0)
+
+    def _debt_promise_rows_sql(self, partner_ids, company):
+        """One query: promise and contact figures per commercial partner, with "promised"."""
+        Promise = self.env["debt.promise"]
+        figures = self.env["debt.worklist"]._debt_figures_sql(
+            partner_ids=partner_ids, company_ids=[company.id], open_items_only=True, with_promises=False)
+        return SQL(
+            """
+            SELECT pf.*, %(promised)s AS promised
+              FROM (%(promise_figures)s) pf
+         LEFT JOIN (%(figures)s) f ON f.partner_id = pf.partner_id AND f.company_id = pf.company_id
+            """,
+            promise_figures=Promise._debt_promise_figures_sql(partner_ids=partner_ids, company_ids=[company.id]),
+            figures=figures,
+            promised=Promise._debt_promised_sql("pf", SQL("f.overdue_amount")),
+        )
+
+    @api.model
+    def _debt_promised_partner_ids(self, partner_ids, company):
+        """The commercial partners among ``partner_ids`` whose open promises cover their overdue amount
+        in ``company``, in one query."""
+        partner_ids = list(partner_ids)
+        if not partner_ids:
+            return set()
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "SELECT partner_id FROM (%s) rows WHERE promised",
+            self._debt_promise_rows_sql(partner_ids, company)))
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.depends_context("company")
+    def _compute_debt_promise_figures(self):
+        commercial = self.commercial_partner_id
+        rows = {}
+        if commercial.ids:
+            self.env.flush_all()
+            self.env.cr.execute(self._debt_promise_rows_sql(commercial.ids, self.env.company))
+            rows = {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+        currency = self.env.company.currency_id
+        for partner in self:
+            row = rows.get(partner.commercial_partner_id.id) or {}
+            partner.debt_promise_currency_id = currency
+            partner.debt_promise_amount = row.get("promise_amount", 0.0)
+            partner.debt_promise_date = row.get("promise_date")
+            partner.debt_promise_kept_rate = row.get("kept_rate", 0.0)
+            partner.debt_promise_evaluated_count = row.get("evaluated_count", 0)
+            partner.debt_last_contact_date = row.get("last_contact_date")
+            partner.debt_last_contact_outcome = row.get("last_contact_outcome")
+            partner.debt_promised = bool(row.get("promised"))
+
+    def _debt_can_manage_collection(self):
+        """Collection managers manage every customer; collection users their own (salesperson or collector)."""
+        self.ensure_one()
+        user = self.env.user
+        if user.has_group("debt_collection.group_debt_collection_manager"):
+            return True
+        partner = self.commercial_partner_id
+        return user.has_group("debt_collection.group_debt_collection_user") and user in (
+            partner.user_id | partner.collector_id)
+
+    def action_debt_clear_attention(self):
+        for partner in self.commercial_partner_id:
+            if not partner._debt_can_manage_collection():
+                raise UserError(_(
+                    "Only the salesperson, the collector of %(customer)s or a collection manager can clear "
+                    "its attention flag.", customer=partner.display_name))
+            if not partner.debt_attention:
+                continue
+            reason = dict(self._fields["debt_attention_reason"]._description_selection(self.env)).get(
+                partner.debt_attention_reason, "")
+            # sudo: the right to clear the flag is checked above; salespeople may not edit partners.
+            partner.sudo().write({"debt_attention": False, "debt_attention_reason": False})
+            partner.sudo().message_post(
+                body=_("Attention flag (%(reason)s) cleared by %(user)s.", reason=reason, user=self.env.user.name),
+                subtype_xmlid="mail.mt_note")
+        return True
+
+    def _debt_call_context(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        contact = self if self != partner else partner.payment_contact_id
+        return {"default_partner_id": partner.id, "default_contact_id": contact.id or False}
+
+    def action_debt_log_call(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Log a Call"),
+            "res_model": "debt.call",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": self._debt_call_context(),
+        }
+
+    def action_view_debt_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("debt_collection.action_debt_call")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = self._debt_call_context()
+        return action
+
+    def action_view_debt_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("debt_collection.action_debt_promise")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action

@@ -31,8 +31,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
 from ..tools import phone as phone_tools
-from ..tools import schedule
-from ..tools import sms_text
+from ..tools import schedule, sms_text
 
 _logger = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ class DebtReminder(models.Model):
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    rule_id = fields.Many2one("debt.reminder.rule", string="Rule", required=True, index=True, readonly=True,
+    rule_id = fields.Many2one("debt.reminder.rule", required=True, index=True, readonly=True,
                               ondelete="restrict")
     cycle_date = fields.Date(
         required=True, readonly=True,
@@ -84,7 +83,7 @@ class DebtReminder(models.Model):
         "today, overdue) depends on it.")
     state = fields.Selection(STATES, required=True, default="planned", readonly=True, index=True)
     reason = fields.Text(readonly=True, help="Why the reminder failed, was skipped or postponed.")
-    recipient_id = fields.Many2one("res.partner", string="Recipient", readonly=True)
+    recipient_id = fields.Many2one("res.partner", readonly=True)
     email_to = fields.Char(string="E-mail To", readonly=True)
     sms_number = fields.Char(string="SMS To", readonly=True)
     subject = fields.Char(readonly=True)
@@ -102,7 +101,7 @@ class DebtReminder(models.Model):
     stage = fields.Selection(
         [("upcoming", "Not yet due"), ("due", "Due today"), ("overdue", "Overdue")],
         compute="_compute_stage")
-    oldest_due_date = fields.Date(compute="_compute_item_info", string="Oldest Due Date")
+    oldest_due_date = fields.Date(compute="_compute_item_info")
     invoice_names = fields.Char(compute="_compute_item_info", string="Invoices")
     payment_reference = fields.Char(compute="_compute_item_info")
     recipient_name = fields.Char(compute="_compute_contact_info")
@@ -111,7 +110,7 @@ class DebtReminder(models.Model):
     contact_email = fields.Char(compute="_compute_contact_info")
     contact_details = fields.Char(compute="_compute_contact_info", help="Phone and e-mail of the contact person.")
     bank_account_id = fields.Many2one(
-        "res.partner.bank", compute="_compute_contact_info", string="Bank Account",
+        "res.partner.bank", compute="_compute_contact_info",
         help="The company's bank account the customer pays to.")
     bank_account_text = fields.Char(compute="_compute_contact_info", string="Bank Account (Text)")
     amount_due_text = fields.Char(compute="_compute_texts", string="Amount Asked (Text)")
@@ -774,7 +773,6 @@ class DebtReminder(models.Model):
         author = company.partner_id
         author_email = company.email_formatted or author.email_formatted or self.env.user.email_formatted
         outcome = {reminder: {"sent": [], "errors": [], "values": {}} for reminder in self}
-        partner_model_id = self.env["ir.model"]._get_id("res.partner")
         note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
 
         # e-mails, grouped by template
@@ -826,7 +824,7 @@ class DebtReminder(models.Model):
                     subject=values.get("subject"), body_html=values.get("body_html"), email_to=recipient.email)
         if mail_vals:
             mails = self.env["mail.mail"].sudo().create(mail_vals)  # sudo: mails are technical records
-            for reminder, mail in zip(mail_reminders, mails):
+            for reminder, mail in zip(mail_reminders, mails, strict=True):
                 outcome[reminder]["sent"].append(mail.mail_message_id.id)
 
         # SMS, grouped by template
@@ -873,7 +871,7 @@ class DebtReminder(models.Model):
                 "partner_id": recipients[reminder]["sms_partner"].id,
                 "mail_message_id": message.id,
                 "state": "outgoing",
-            } for (reminder, body), message in zip(sms_items, messages)])
+            } for (reminder, body), message in zip(sms_items, messages, strict=True)])
             self.env["mail.notification"].sudo().create([{
                 "author_id": author.id,
                 "mail_message_id": sms.mail_message_id.id,
@@ -885,7 +883,7 @@ class DebtReminder(models.Model):
                 "is_read": True,
                 "notification_status": "ready",
             } for sms in sms_records])
-            for (reminder, _body), message in zip(sms_items, messages):
+            for (reminder, _body), message in zip(sms_items, messages, strict=True):
                 outcome[reminder]["sent"].append(message.id)
 
         # outcome, escalations

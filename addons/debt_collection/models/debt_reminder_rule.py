@@ -29,7 +29,7 @@ class DebtReminderRule(models.Model):
         help="When the rule fires, in days from the due date of each open item: -3 is three days "
         "before it, 0 on the due date, 7 a week after it. With a repetition, the first reminder.")
     repeat = fields.Boolean(
-        string="Repeat", help="Fire again every few days until an end, e.g. every 7 days from +7 to +28.")
+        help="Fire again every few days until an end, e.g. every 7 days from +7 to +28.")
     repeat_every_days = fields.Integer(string="Every (Days)", default=7)
     repeat_until_days = fields.Integer(
         string="Until (Days From Due Date)",
@@ -54,7 +54,7 @@ class DebtReminderRule(models.Model):
         help="When the reminder goes out, schedule an activity for the customer's collector "
         "(else the salesperson).")
     activity_type_id = fields.Many2one(
-        "mail.activity.type", string="Activity Type",
+        "mail.activity.type",
         default=lambda self: self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False))
     activity_summary = fields.Char(translate=True)
     escalate_final_notice = fields.Boolean(

@@ -89,7 +89,8 @@ class ResCompany(models.Model):
                     with self.env.cr.savepoint():
                         rule.with_context(lang="en_US").copy({"company_id": company.id, "name": rule.name})
                 except ValidationError as error:  # e.g. its template was deleted: never block a new company
-                    _logger.warning("debt reminders: default rule %s not copied to %s: %s", rule.name, company.name, error)
+                    _logger.warning("debt reminders: default rule %s not copied to %s: %s",
+                                    rule.name, company.name, error)
 
     # Promises to pay
     debt_promise_grace_days = fields.Integer(

@@ -79,6 +79,9 @@ class ReminderCommon(DebtCollectionCommon, MailCase, SMSCase):
                 self.env.ref("debt_collection.ir_cron_debt_send_reminders").sudo().method_direct_trigger()
         self.env.invalidate_all()
 
+    def activities(self, partner):
+        return self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
+
     def reminders(self, partners):
         return self.Reminder.search([("partner_id", "in", partners.ids)], order="id")
 

@@ -1,7 +1,6 @@
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from freezegun import freeze_time
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command
@@ -119,7 +118,7 @@ class TestReminderSending(ReminderCommon):
             reminder = results[customer]
             self.assertEqual(reminder.state, "failed")
             self.assertIn(reason, reminder.reason)
-            activity = self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", customer.id)])
+            activity = self.activities(customer)
             self.assertEqual(activity.user_id, self.salesman_a, "the collector is asked to fix the number")
             self.assertIn("Fix the mobile number", activity.summary)
             self.assertIn(reason, activity.note)
@@ -216,7 +215,7 @@ class TestReminderSending(ReminderCommon):
         reminder = self.reminders(customer)
         self.assertEqual(reminder.state, "failed")
         self.assertIn("Unknown time zone Mars/Olympus_Mons on the customer", reminder.reason)
-        activity = self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", customer.id)])
+        activity = self.activities(customer)
         self.assertIn("Fix the time zone", activity.summary)
         self.assertEqual(self.reminders(other).state, "sent")
 
@@ -261,7 +260,8 @@ class TestReminderSending(ReminderCommon):
         with self.gateways():
             for day in range(2):
                 self.run_cron(datetime(2026, 6, 15, 3) + timedelta(days=day))
-        self.assertEqual(self.reminders(other).mapped("sent_time"), [datetime(2026, 6, 15, 3), datetime(2026, 6, 16, 3)])
+        self.assertEqual(self.reminders(other).mapped("sent_time"),
+                         [datetime(2026, 6, 15, 3), datetime(2026, 6, 16, 3)])
 
     def test_credits_and_minimum(self):
         covered = self._reminder_customer("Paid Ahead")
@@ -314,8 +314,8 @@ class TestReminderSending(ReminderCommon):
 
     def test_customer_tags(self):
         vip = self.env["res.partner.category"].create({"name": "VIP"})
-        vip_rule = self.rule[7].copy({"name": "VIP: one week", "sequence": 1, "partner_category_ids": [Command.set(vip.ids)],
-                                      "channel": "sms"})
+        vip_rule = self.rule[7].copy({
+            "name": "VIP: one week", "sequence": 1, "partner_category_ids": [Command.set(vip.ids)], "channel": "sms"})
         normal = self._reminder_customer("Normal")
         special = self._reminder_customer("Special", category_id=[Command.set(vip.ids)])
         for customer in normal | special:
@@ -337,7 +337,7 @@ class TestReminderSending(ReminderCommon):
         self.assertTrue(partner.debt_manual_hold)
         self.assertIn("Final notice", partner.debt_hold_reason)
         self.assertTrue(partner.on_credit_hold)
-        activity = self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", customer.id)])
+        activity = self.activities(customer)
         self.assertEqual(activity.summary, "Call the customer after the final notice")
 
     def test_idempotent_after_a_crash(self):
@@ -457,7 +457,8 @@ class TestReminderActions(ReminderCommon):
     def test_preview_sends_nothing(self):
         customer = self._reminder_customer("Preview Me", lang="vi_VN")
         self._invoice_due(customer, 100.0, TODAY)
-        mails, sms, messages = (self.env[model].sudo().search_count([]) for model in ("mail.mail", "sms.sms", "mail.message"))
+        models = ("mail.mail", "sms.sms", "mail.message")
+        mails, sms, messages = (self.env[model].sudo().search_count([]) for model in models)
         with self.gateways():
             preview = self.env["debt.reminder.preview"].with_user(self.collection_manager).create({
                 "run_time": WORKING_TIME, "partner_ids": [Command.set(customer.ids)]})
@@ -477,7 +478,7 @@ class TestReminderActions(ReminderCommon):
         self.assertFalse(self.reminders(customer), "nothing kept")
         self.assertEqual(
             (mails, sms, messages),
-            tuple(self.env[model].sudo().search_count([]) for model in ("mail.mail", "sms.sms", "mail.message")),
+            tuple(self.env[model].sudo().search_count([]) for model in models),
             "nothing queued, nothing posted")
         # later in the evening: planned for the next morning
         preview.run_time = EVENING
@@ -568,7 +569,8 @@ class TestReminderRules(ReminderCommon):
         self.assertEqual(rule._offsets(), [35, 40, 45, 50])
 
     def test_settings(self):
-        settings = self.env["res.config.settings"].create({"debt_reminder_cap_days": 3, "debt_reminder_sms_plain": True})
+        settings = self.env["res.config.settings"].create({
+            "debt_reminder_cap_days": 3, "debt_reminder_sms_plain": True})
         settings.execute()
         self.assertEqual(self.env.company.debt_reminder_cap_days, 3)
         self.assertTrue(self.env.company.debt_reminder_sms_plain)

@@ -71,7 +71,7 @@ class DebtReminderPreviewLine(models.TransientModel):
 
     preview_id = fields.Many2one("debt.reminder.preview", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    rule_id = fields.Many2one("debt.reminder.rule", string="Rule", readonly=True)
+    rule_id = fields.Many2one("debt.reminder.rule", readonly=True)
     channel = fields.Selection(related="rule_id.channel")
     status = fields.Selection(
         [("send", "Would be sent"), ("later", "Planned later"), ("fail", "Would fail"), ("hold", "On hold")],
@@ -82,7 +82,7 @@ class DebtReminderPreviewLine(models.TransientModel):
     amount_due = fields.Monetary(string="Amount Asked", readonly=True)
     credit_amount = fields.Monetary(string="Unapplied Credits", readonly=True)
     invoice_names = fields.Char(string="Invoices", readonly=True)
-    recipient_id = fields.Many2one("res.partner", string="Recipient", readonly=True)
+    recipient_id = fields.Many2one("res.partner", readonly=True)
     email_to = fields.Char(string="E-mail To", readonly=True)
     sms_number = fields.Char(string="SMS To", readonly=True)
     subject = fields.Char(readonly=True)

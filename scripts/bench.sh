@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run benchmark scripts with the Python interpreter of the `odoo` command (the one in its shebang), so that
-# they can `import odoo`.  Usage: scripts/bench.sh [bench/foo.py ...]   (default: every bench/*.py)
-# The `odoo` script's top level runs first (as Odoo's own launchers do: TZ=UTC, sys.path set-up, `import odoo`;
-# its main() is guarded by `if __name__ == "__main__"`), then the bench script as __main__.
+# they can `import odoo`.  Usage: scripts/bench.sh [bench/foo.py ...]   (default: every bench/*.py except the bench/_*.py helpers)
+# The script runs with TZ=UTC (as Odoo's own launchers set it) and imports odoo through bench/_seed.py's
+# import_odoo(), which reads the source path from the `odoo` script when odoo is not importable as it is (the
+# `odoo` script itself is not run: a launcher such as `import odoo; odoo.cli.main()` has no __main__ guard).
 #
 # Contract of a bench script: it takes `--db NAME`, creates that database itself (installing
 # debt_collection, seeding its own data in bulk), prints its figures, and drops the database when done.
@@ -18,7 +19,7 @@ read -r -a py <<<"${shebang#\#!}"   # e.g. /opt/odoo18/venv/bin/python3, or /usr
 
 if [ "$#" -eq 0 ]; then
     shopt -s nullglob
-    set -- bench/*.py
+    set -- bench/[!_]*.py   # bench/_*.py are helpers
     [ "$#" -gt 0 ] || { echo "bench: no bench/*.py script"; exit 0; }
 fi
 
@@ -26,12 +27,6 @@ status=0
 for script in "$@"; do
     db="dc_bench_$(basename "$script" .py)_$(date +%s)"
     echo "=== $script (--db $db)"
-    "${py[@]}" -c '
-import os, runpy, sys
-runpy.run_path(sys.argv[1], run_name="odoo_launcher")
-sys.argv = sys.argv[2:]
-sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
-runpy.run_path(sys.argv[0], run_name="__main__")
-' "$odoo_bin" "$script" --db "$db" </dev/null || { echo "*** $script failed ***" >&2; status=1; }
+    TZ=UTC PYTHONUNBUFFERED=1 "${py[@]}" "$script" --db "$db" </dev/null || { echo "*** $script failed ***" >&2; status=1; }
 done
 exit "$status"

@@ -42,6 +42,7 @@
     "demo": [
         "demo/debt_collection_demo.xml",
         "demo/debt_call_demo.xml",
+        "demo/debt_reminder_demo.xml",
     ],
     "pre_init_hook": "pre_init_hook",
     "application": True,

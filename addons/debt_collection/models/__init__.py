@@ -11,3 +11,4 @@ from . import debt_reminder
 from . import debt_excuse
 from . import debt_call
 from . import debt_promise
+from . import mail_render_mixin

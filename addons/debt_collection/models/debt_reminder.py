@@ -23,6 +23,9 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
+from markupsafe import Markup
+from psycopg2.errors import LockNotAvailable
+
 from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
@@ -142,13 +145,14 @@ class DebtReminder(models.Model):
 
     @api.depends("line_ids")
     def _compute_item_info(self):
+        self._debt_fetch_items()
         for reminder in self:
             lines = reminder._sorted_lines()
             reminder.sorted_line_ids = lines
             reminder.item_count = len(lines)
             reminder.oldest_due_date = min((line.date_maturity or line.date for line in lines), default=False)
-            names = list(dict.fromkeys(line.move_id.name for line in lines if line.move_id.name))
-            refs = list(dict.fromkeys(line.move_id.payment_reference or line.move_id.name for line in lines))
+            names = list(dict.fromkeys(line.move_name for line in lines if line.move_name))
+            refs = list(dict.fromkeys(line.move_id.payment_reference or line.move_name for line in lines))
             reminder.invoice_names = ", ".join(names)
             reminder.payment_reference = ", ".join(ref for ref in refs if ref)
 
@@ -174,14 +178,23 @@ class DebtReminder(models.Model):
     @api.depends("amount_due", "line_ids")
     @api.depends_context("lang")
     def _compute_texts(self):
+        variables = self.env["mail.render.mixin"]._debt_render_variables()  # Odoo's formats, faster
+        format_amount, format_date = variables["format_amount"], variables["format_date"]
         for reminder in self:
-            reminder.amount_due_text = tools.format_amount(self.env, reminder.amount_due, reminder.currency_id)
-            reminder.oldest_due_date_text = tools.format_date(self.env, reminder.oldest_due_date) \
-                if reminder.oldest_due_date else ""
+            reminder.amount_due_text = format_amount(reminder.amount_due, reminder.currency_id)
+            reminder.oldest_due_date_text = format_date(reminder.oldest_due_date) if reminder.oldest_due_date else ""
 
     def _sorted_lines(self):
         self.ensure_one()
-        return self.line_ids.sorted(lambda line: (line.date_maturity or line.date, line.move_id.name or "", line.id))
+        return self.line_ids.sorted(lambda line: (line.date_maturity or line.date, line.move_name or "", line.id))
+
+    def _debt_fetch_items(self):
+        """Read the items of the reminders, and their invoices' references, in a few narrow queries
+        (reading one field of a journal item or an invoice would fetch all their columns)."""
+        lines = self.line_ids
+        lines.fetch(["date", "date_maturity", "move_name", "move_id", "currency_id", "company_currency_id",
+                     "amount_residual", "amount_residual_currency", "reconciled", "partner_id"])
+        lines.move_id.fetch(["name", "payment_reference"])
 
     # --- actions -------------------------------------------------------------------------------------------------
 
@@ -617,6 +630,7 @@ class DebtReminder(models.Model):
         """
         company = setup["company"]
         self.env.flush_all()
+        self._debt_fetch_items()
         pids = list(set(self.partner_id.ids))
         info = self._debt_partner_info(pids)
         paused = self._debt_paused_partners(company, pids, info)
@@ -736,25 +750,65 @@ class DebtReminder(models.Model):
         return result
 
     def _debt_render(self, template, fields_to_render):
-        """Render ``template`` for all of ``self`` at once; on an error, one by one, so that a reminder
-        whose rendering fails does not stop the others. Returns ``(values by id, error by id)``."""
-        try:
-            with self.env.cr.savepoint():
-                if template._name == "sms.template":
-                    bodies = template._render_field("body", self.ids, compute_lang=True)
-                    return {rid: {"body": body} for rid, body in bodies.items()}, {}
-                return template._generate_template(self.ids, fields_to_render), {}
-        except Exception as error:  # noqa: BLE001 - a template may fail in any way: isolate the culprit
-            if len(self) == 1:
-                _logger.info("debt reminders: template %s failed for reminder %s: %s",
-                             template.display_name, self.id, error)
-                return {}, {self.id: str(error) or error.__class__.__name__}
-        values, errors = {}, {}
-        for reminder in self:
-            one_values, one_errors = reminder._debt_render(template, fields_to_render)
-            values.update(one_values)
-            errors.update(one_errors)
-        return values, errors
+        """Render ``fields_to_render`` of ``template`` (a mail.template or sms.template on reminders) for
+        all of ``self``, each in its customer's language (the template's ``lang``). Each template field is
+        compiled once per language and batch, then rendered record by record (see
+        ``models/mail_render_mixin.py``): a template failing for one reminder fails only that one.
+
+        :returns: ``(values by id, error by id)``
+        """
+        values = {rid: {} for rid in self.ids}
+        errors = {}
+        by_lang = defaultdict(list)
+        if template.lang:
+            try:
+                render_lang = template._debt_inline_renderer(template.lang)
+            except Exception as error:  # noqa: BLE001 - an invalid template fails all its reminders
+                return {}, dict.fromkeys(self.ids, self._debt_render_error(template, error))
+            for record in self:
+                try:
+                    by_lang[render_lang(record) or False].append(record.id)
+                except Exception as error:  # noqa: BLE001
+                    errors[record.id] = self._debt_render_error(template, error)
+        else:
+            by_lang[False] = self.ids
+        base_url = self[:1].get_base_url() if self else False
+        mixin = self.env["mail.render.mixin"]
+        for lang, res_ids in by_lang.items():
+            localized = template.with_context(lang=lang) if lang else template
+            records = localized.env[self._name].browse(res_ids)
+            for field in fields_to_render:
+                if field in ("auto_delete", "mail_server_id"):
+                    for rid in res_ids:
+                        values[rid][field] = template[field].id if field == "mail_server_id" else template[field]
+                    continue
+                source = localized[field]
+                if not source:
+                    for rid in res_ids:
+                        values[rid][field] = ""
+                    continue
+                qweb = getattr(template._fields[field], "render_engine", "inline_template") == "qweb"
+                try:
+                    render = localized._debt_qweb_renderer(source) if qweb else localized._debt_inline_renderer(source)
+                except Exception as error:  # noqa: BLE001 - an invalid template fails all its reminders
+                    for rid in res_ids:
+                        errors.setdefault(rid, self._debt_render_error(template, error))
+                    continue
+                for record in records:
+                    if record.id in errors:
+                        continue
+                    try:
+                        text = render(record)
+                    except Exception as error:  # noqa: BLE001 - a template may fail in any way for one record
+                        errors[record.id] = self._debt_render_error(template, error)
+                        continue
+                    values[record.id][field] = mixin._replace_local_links(text, base_url) if qweb else text
+        return {rid: vals for rid, vals in values.items() if rid not in errors}, errors
+
+    @api.model
+    def _debt_render_error(self, template, error):
+        _logger.info("debt reminders: template %s failed: %s", template.display_name, error)
+        return str(error) or error.__class__.__name__
 
     def _debt_deliver(self, setup, now):
         """Render and queue the e-mails and SMS of ``self`` (due, checked), post them in the
@@ -801,6 +855,13 @@ class DebtReminder(models.Model):
                     continue
                 partner = reminder.partner_id
                 recipient = recipients[reminder]["email_partner"]
+                # The chatter shows a summary: the full e-mail goes out from body_html and stays on the
+                # reminder (its E-mail tab). Sanitizing every e-mail again for the chatter would double the
+                # cost of a run (Odoo sanitizes an HTML value twice when creating a record).
+                summary = Markup("<p>%s</p>") % _(
+                    "Payment reminder e-mailed to %(recipient)s: %(subject)s (%(invoices)s; %(amount)s).",
+                    recipient=recipient.email, subject=values.get("subject") or "",
+                    invoices=reminder.invoice_names, amount=reminder.amount_due_text)
                 mail_vals.append({
                     "model": "res.partner",
                     "res_id": partner.id,
@@ -813,7 +874,7 @@ class DebtReminder(models.Model):
                     "reply_to": values.get("reply_to") or email_from,
                     "subject": values.get("subject") or "",
                     "body_html": values.get("body_html") or "",
-                    "body": values.get("body_html") or "",
+                    "body": summary,
                     "recipient_ids": [Command.link(recipient.id)],
                     "auto_delete": values.get("auto_delete", True),
                     "mail_server_id": values.get("mail_server_id") or False,
@@ -969,6 +1030,7 @@ class DebtReminder(models.Model):
 
     def _debt_escalate(self, sent, activities):
         """Escalations of the rules of ``self`` (processed, sent or failed), and follow-up activities."""
+        states = dict(self._fields["state"]._description_selection(self.env))
         for reminder in self:
             rule = reminder.rule_id
             if rule.escalate_activity and reminder not in activities:
@@ -978,8 +1040,7 @@ class DebtReminder(models.Model):
                         "The reminder %(rule)s was %(state)s for %(amount)s (%(invoices)s). Please call the "
                         "customer.",
                         rule=rule.name,
-                        state=dict(self._fields["state"]._description_selection(self.env))[reminder.state],
-                        amount=tools.format_amount(self.env, reminder.amount_due, reminder.currency_id),
+                        state=states[reminder.state], amount=reminder.amount_due_text,
                         invoices=reminder.invoice_names),
                     "activity_type": rule.activity_type_id,
                 }
@@ -1028,6 +1089,15 @@ class DebtReminder(models.Model):
                 raise UserError(_(
                     "A reminder of the rule %(rule)s was already sent to %(customer)s today.",
                     rule=candidate["rule"].name, customer=partner.display_name))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.execute_query(SQL(
+                    "SELECT id FROM debt_reminder WHERE id = %s AND state = 'planned' FOR UPDATE NOWAIT", planned.id))
+        except LockNotAvailable:
+            raise UserError(_("The reminder job is sending this reminder right now: look again in a minute."))
+        planned.invalidate_recordset(["state"])
+        if planned.state != "planned":
+            raise UserError(_("This reminder was sent by the reminder job in the meantime."))
         planned._debt_process(setup, now, force=True)
         if planned.state == "skipped":
             raise UserError(_("No reminder sent to %(customer)s: %(reason)s",
@@ -1100,3 +1170,19 @@ class DebtReminder(models.Model):
         # sudo: reminders are read-only for users; the manager right is checked above
         planned.sudo()._debt_skip(_("Cancelled by %s.", self.env.user.name))
         return True
+
+    @api.model
+    def _debt_load_demo(self):
+        """Demo data: the reminders of the main company's customers, planned and sent at once (as with
+        "Send Reminder Now"), so that the lists, the chatter and the failures have something to show.
+        The e-mails and SMS only wait in Odoo's queues (the demo has no mail server nor SMS credit)."""
+        company = self.env.ref("base.main_company")
+        engine = self.with_company(company)
+        now = fields.Datetime.now()
+        setup = engine._debt_setup(company, now)
+        candidates = [c for c in engine._debt_candidates(setup, now, force=True) if c["status"] != "hold"]
+        for candidate in candidates:
+            candidate["status"] = "plan"
+        reminders = engine._debt_insert(candidates, now)
+        reminders._debt_process(setup, now, force=True)
+        return reminders

@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from psycopg2.errors import UniqueViolation
 
-from odoo import Command
+from odoo import Command, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -575,3 +575,38 @@ class TestReminderRules(ReminderCommon):
         self.assertEqual(self.env.company.debt_reminder_cap_days, 3)
         self.assertTrue(self.env.company.debt_reminder_sms_plain)
 
+
+
+@tagged("post_install", "-at_install")
+class TestReminderRendering(ReminderCommon):
+
+    def test_fast_amount_format_is_odoos(self):
+        vnd = self.env.ref("base.VND").sudo()
+        vnd.active = True
+        twd = self.env.ref("base.TWD").sudo()
+        twd.active = True
+        for lang in ("en_US", "vi_VN", "zh_TW"):
+            env = self.env(context={"lang": lang})
+            fast = env["mail.render.mixin"]._debt_amount_formatter()
+            for currency in (self.currency, self.eur, vnd, twd):
+                for amount in (0.0, 0.004, 1.5, -1234.567, 12500000.0, 987654321.987):
+                    self.assertEqual(fast(amount, currency), tools.format_amount(env, amount, currency),
+                                     f"{lang} {currency.name} {amount}")
+                self.assertEqual(fast(1234.5, currency, lang_code="en_US"),
+                                 tools.format_amount(env, 1234.5, currency, "en_US"))
+
+    def test_inline_renderer_is_odoos(self):
+        template = self.rule[7].sms_template_id
+        customer = self._reminder_customer("Render Me", lang="vi_VN")
+        self._invoice_due(customer, 2500000.0, TODAY - timedelta(days=7))
+        self.run_cron(EVENING)
+        reminder = self.reminders(customer)
+        localized = template.with_context(lang="vi_VN")
+        expected = localized._render_field("body", reminder.ids)[reminder.id]
+        self.assertEqual(localized._debt_inline_renderer(localized.body)(
+            localized.env["debt.reminder"].browse(reminder.id)), expected)
+        self.assertIn("Kính gửi Render Me", expected)
+        with self.assertRaisesRegex(ValueError, "while evaluating"):
+            template._debt_inline_renderer("{{ object.partner_id.ref.upper() }}")(reminder)
+        with self.assertRaisesRegex(NameError, "forbidden name"):  # the sandbox of safe_eval
+            template._debt_inline_renderer("{{ object.__class__ }}")

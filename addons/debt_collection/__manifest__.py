@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "debt_collection contributors",
     "website": "https://github.com/debt-collection/debt_collection",
-    "depends": ["account", "sale", "sms"],
+    "depends": ["account", "sale", "sms", "resource"],
     "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/debt_collection_security.xml",
@@ -22,6 +22,11 @@
         "wizards/debt_aging_report_views.xml",
         "reports/aging_report.xml",
         "views/menus.xml",
+        "data/debt_reminder_data.xml",
+        "views/debt_reminder_views.xml",
+        "wizards/debt_reminder_preview_views.xml",
+        "views/res_partner_reminder_views.xml",
+        "views/res_config_settings_reminder_views.xml",
         "data/debt_excuse_data.xml",
         "data/debt_promise_cron.xml",
         "data/mail_template_debt_call_data.xml",
@@ -37,6 +42,7 @@
     "demo": [
         "demo/debt_collection_demo.xml",
         "demo/debt_call_demo.xml",
+        "demo/debt_reminder_demo.xml",
     ],
     "pre_init_hook": "pre_init_hook",
     "application": True,

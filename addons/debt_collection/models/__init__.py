@@ -7,6 +7,9 @@ from . import sale_order
 from . import debt_aging_profile
 from . import debt_aging_report
 from . import account_move_line
+from . import debt_reminder_rule
+from . import debt_reminder
 from . import debt_excuse
 from . import debt_call
 from . import debt_promise
+from . import mail_render_mixin

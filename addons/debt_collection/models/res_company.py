@@ -1,5 +1,18 @@
+import logging
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_REMINDER_RULES = (
+    "debt_collection.debt_reminder_rule_before_due",
+    "debt_collection.debt_reminder_rule_due",
+    "debt_collection.debt_reminder_rule_overdue_7",
+    "debt_collection.debt_reminder_rule_overdue_14",
+    "debt_collection.debt_reminder_rule_overdue_21",
+    "debt_collection.debt_reminder_rule_final_notice",
+)
 
 
 class ResCompany(models.Model):
@@ -26,6 +39,58 @@ class ResCompany(models.Model):
         """Name of the company's time zone: its working calendar's, else its partner's, else UTC."""
         self.ensure_one()
         return self.resource_calendar_id.tz or self.partner_id.tz or "UTC"
+
+    # Payment reminders
+    debt_reminder_cap_days = fields.Integer(
+        string="Days Between Reminders", default=5,
+        help="At most one payment reminder per customer every this many days (0: no limit). A reminder "
+        "that would come sooner waits.")
+    debt_reminder_sms_plain = fields.Boolean(
+        string="SMS Without Diacritics",
+        help="Send reminder SMS without Vietnamese diacritics (and with plain punctuation): plain text "
+        "holds 160 characters per SMS instead of 70.")
+
+    @api.constrains("debt_reminder_cap_days")
+    def _check_debt_reminder_cap_days(self):
+        for company in self:
+            if company.debt_reminder_cap_days < 0:
+                raise ValidationError(_("The number of days between two reminders cannot be negative."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._debt_create_default_reminder_rules()
+        return companies
+
+    def _debt_payment_bank_account(self):
+        """The bank account customers pay to: the first bank journal's, else the company's first."""
+        self.ensure_one()
+        journal = self.env["account.journal"].sudo().search([  # sudo: shown to customers in reminders
+            ("type", "=", "bank"), ("company_id", "=", self.id), ("bank_account_id", "!=", False),
+        ], order="sequence, id", limit=1)
+        return journal.bank_account_id or self.sudo().partner_id.bank_ids[:1]
+
+    def _debt_create_default_reminder_rules(self):
+        """Give each company without reminder rules a copy of the default set (-3, 0, +7, +14, +21
+        reminders and a +30 final notice), shipped for the main company."""
+        # sudo: the default rules belong to the main company, which the creator may not be allowed in
+        Rule = self.env["debt.reminder.rule"].sudo().with_context(active_test=False)
+        defaults = Rule
+        for xmlid in DEFAULT_REMINDER_RULES:
+            defaults |= Rule.env.ref(xmlid, raise_if_not_found=False) or Rule
+        if not defaults:
+            return
+        with_rules = set(Rule.search([("company_id", "in", self.ids)]).company_id.ids)
+        for company in self:
+            if company.id in with_rules:
+                continue
+            for rule in defaults:
+                try:
+                    with self.env.cr.savepoint():
+                        rule.with_context(lang="en_US").copy({"company_id": company.id, "name": rule.name})
+                except ValidationError as error:  # e.g. its template was deleted: never block a new company
+                    _logger.warning("debt reminders: default rule %s not copied to %s: %s",
+                                    rule.name, company.name, error)
 
     # Promises to pay
     debt_promise_grace_days = fields.Integer(

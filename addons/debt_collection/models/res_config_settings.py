@@ -8,5 +8,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.debt_hold_on_credit_limit", readonly=False)
     debt_hold_overdue_days = fields.Integer(
         related="company_id.debt_hold_overdue_days", readonly=False)
+    debt_reminder_cap_days = fields.Integer(
+        related="company_id.debt_reminder_cap_days", readonly=False)
+    debt_reminder_sms_plain = fields.Boolean(
+        related="company_id.debt_reminder_sms_plain", readonly=False)
     debt_promise_grace_days = fields.Integer(
         related="company_id.debt_promise_grace_days", readonly=False)

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -250,6 +250,57 @@ class ResPartner(models.Model):
             # sudo: a collection manager may lack write access to partners, which posting requires;
             # the author stays the current user.
             partner.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    # Payment reminders
+    debt_reminder_ids = fields.One2many("debt.reminder", "partner_id", string="Payment Reminders")
+    debt_reminder_count = fields.Integer(compute="_compute_debt_reminder_count", string="Reminders")
+    debt_final_notice = fields.Boolean(
+        string="Final Notice Sent", company_dependent=True, copy=False,
+        help="Set when a reminder rule marked as final notice went out to this customer.")
+
+    def _compute_debt_reminder_count(self):
+        counts = dict(self.env["debt.reminder"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)],
+            ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.debt_reminder_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_debt_reminders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("debt_collection.action_debt_reminder")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_state": 0}
+        return action
+
+    def action_debt_send_reminder_now(self):
+        """Send the customer's current payment reminder at once (same content and logging as the cron)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        partner.check_access("read")
+        user = self.env.user
+        if not user.has_group("debt_collection.group_debt_collection_manager") and (
+                not user.has_group("debt_collection.group_debt_collection_user")
+                or user not in (partner.user_id | partner.collector_id)):
+            raise UserError(_(
+                "Only the salesperson or the collector of %s, or a collection manager, can send it a payment "
+                "reminder.", partner.display_name))
+        # sudo: the reminder, its mail.mail / sms.sms and the activities are written by the engine on
+        # behalf of a user who may read this customer (checked above) but not the company's rules.
+        reminder = self.env["debt.reminder"].sudo()._debt_send_now(partner)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "debt.reminder",
+            "res_id": reminder.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def action_debt_preview_reminders(self):
+        """The reminder preview, for this customer only."""
+        self.ensure_one()
+        return self.env["debt.reminder.preview"].create({
+            "partner_ids": [Command.set(self.commercial_partner_id.ids)],
+        })._action_open()
 
     # ------------------------------------------------------------------ calls and promises to pay
     debt_attention = fields.Boolean(

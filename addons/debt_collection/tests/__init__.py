@@ -4,6 +4,9 @@ from . import test_security
 from . import test_worklist
 from . import test_aging
 from . import test_aging_export
+from . import test_reminder_schedule
+from . import test_reminders
+from . import test_reminder_pause
 from . import test_promise
 from . import test_promise_figures
 from . import test_call

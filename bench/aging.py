@@ -243,7 +243,7 @@ def main():
                     traced = with_tracemalloc(default_report._render_xlsx)
                     print(f"XLSX under tracemalloc: peak of Python allocations {traced:.0f} MB")
                 else:
-                    salesperson = _seed.ensure_salespeople(env.sudo(), 1)
+                    salesperson = _seed.ensure_salespeople(env(su=True), 1)
                     part = env["debt.aging.report"].create({"date_at": today, "groupby": "salesperson",
                                                              "salesperson_ids": [(6, 0, salesperson.ids)]})
                     part._compute_lines()

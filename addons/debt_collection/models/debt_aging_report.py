@@ -79,6 +79,10 @@ class DebtAgingReport(models.TransientModel):
     bounds_used = fields.Char(readonly=True)
     line_ids = fields.One2many("debt.aging.report.line", "report_id", string="Lines")
     bucket_ids = fields.One2many("debt.aging.report.bucket", "report_id", string="Report Columns")
+    xlsx_detail = fields.Boolean(
+        string="Open Items Sheet", default=True,
+        help="Add a sheet with one row per open item to the Excel file. On a very large ledger it makes "
+        "the file much longer to build than the summary alone.")
     xlsx_file = fields.Binary(string="Excel File", readonly=True, attachment=False)
     xlsx_filename = fields.Char(readonly=True)
 

@@ -51,13 +51,13 @@ class AgingXlsxWriter:
 
     def money(self, currency_id, style="normal"):
         """The number format of a currency: its decimal places (0 for VND) and its symbol."""
-        cached = self._formats.get(("money", currency_id, style))
-        if cached is not None:  # called twice per detail row: skip building the format again
-            return cached
-        currency = self.currency(currency_id)
-        number = layout.number_format(currency.decimal_places, currency.symbol, currency.position)
-        extra = {"normal": {}, "bold": {"bold": True}, "total": {"bold": True, "top": 1, "bottom": 6}}[style]
-        return self.fmt(("money", currency_id, style), num_format=number, **extra)
+        key = ("money", currency_id, style)
+        if key not in self._formats:  # called for every amount: the cache first
+            currency = self.currency(currency_id)
+            number = layout.number_format(currency.decimal_places, currency.symbol, currency.position)
+            extra = {"normal": {}, "bold": {"bold": True}, "total": {"bold": True, "top": 1, "bottom": 6}}[style]
+            self.fmt(key, num_format=number, **extra)
+        return self._formats[key]
 
     def percent(self, style="normal"):
         return self.fmt(("percent", style), num_format=layout.percent_format(1), bold=style != "normal")
@@ -94,7 +94,8 @@ class AgingXlsxWriter:
         summary_name = layout.sheet_name(env._("Summary"))
         detail_name = layout.sheet_name(env._("Detail"), used=[summary_name])
         self.write_summary(self.workbook.add_worksheet(summary_name))
-        self.write_detail(self.workbook.add_worksheet(detail_name))
+        if report.xlsx_detail:
+            self.write_detail(self.workbook.add_worksheet(detail_name))
         self.workbook.close()
         return self.buffer.getvalue()
 

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import DebtCollectionCommon, days_ago
@@ -108,6 +108,17 @@ class TestAgingReport(DebtCollectionCommon):
         self.assertEqual(report.interval_mode, "profile")
         self.assertEqual(report.profile_id.name, "Weekly")
         self.assertEqual(report.profile_id.bounds, "7,14,21")
+
+    def test_only_managers_save_profiles(self):
+        arch = self.env["debt.aging.report"].with_user(self.salesman_a).get_views([(False, "form")])["views"]["form"]
+        self.assertNotIn("action_save_profile", arch["arch"])
+        arch = self.env["debt.aging.report"].with_user(self.collection_manager).get_views(
+            [(False, "form")])["views"]["form"]
+        self.assertIn("action_save_profile", arch["arch"])
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).create({
+            "interval_mode": "list", "interval_list": "7,14", "save_as_name": "Weekly"})
+        with self.assertRaises(AccessError):
+            report.action_save_profile()
 
     def test_bad_intervals_give_no_report(self):
         bad = [

@@ -637,7 +637,7 @@ class DebtReminder(models.Model):
         credits = self._debt_credits(company, pids)
         history = self._debt_history(company, pids, exclude_ids=self.ids)
         zones = {}
-        to_send = self.browse()
+        to_send = tz_failed = self.browse()
         currency = company.currency_id
         for reminder in self:
             pid = reminder.partner_id.id
@@ -665,9 +665,7 @@ class DebtReminder(models.Model):
             zone = self._debt_zone(setup, info.get(pid, {}).get("tz"), zones)
             if isinstance(zone, str) and not force:
                 reminder.write({"state": "failed", "reason": zone, "sent_time": False})
-                reminder._debt_followup_activities({reminder: {
-                    "summary": _("Fix the time zone of %s", reminder.partner_id.name), "note": zone}})
-                reminder._debt_post_failure_notes()
+                tz_failed |= reminder
                 continue
             if not force:
                 planned_time = reminder._debt_postponed_time(setup, now, zone, history.get(pid))
@@ -682,6 +680,13 @@ class DebtReminder(models.Model):
             if values:
                 reminder.write(values)
             to_send |= reminder
+        if tz_failed:
+            activities = {}
+            for reminder in tz_failed:
+                activities[reminder] = {
+                    "summary": _("Fix the time zone of %s", reminder.partner_id.name), "note": reminder.reason}
+            tz_failed._debt_followup_activities(activities)
+            tz_failed._debt_post_failure_notes()
         if to_send:
             to_send._debt_deliver(setup, now)
 

@@ -802,12 +802,7 @@ class DebtPromise(models.Model):
 
     def action_open_partner(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.partner_id.id,
-            "views": [(False, "form")],
-        }
+        return self.partner_id.get_formview_action()
 
 
 class DebtPromiseLine(models.Model):

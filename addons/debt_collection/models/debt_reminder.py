@@ -200,12 +200,7 @@ class DebtReminder(models.Model):
 
     def action_open_partner(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.partner_id.id,
-            "views": [(False, "form")],
-        }
+        return self.partner_id.get_formview_action()
 
     # --- the engine: company set-up ------------------------------------------------------------------------------
 

@@ -300,15 +300,24 @@ class DebtAgingReport(models.TransientModel):
         """The bounds of the lines last computed (else of the parameters)."""
         return aging.parse_bounds(self.bounds_used) if self.bounds_used else self._get_bounds()
 
-    def _items_query(self, partner_ids=None, company_ids=None, bucket_index=None, due_window=None, bounds=None):
+    def _items_query(self, partner_ids=None, company_ids=None, bucket_index=None, due_window=None, bounds=None,
+                     select=None, partner_table=None):
         """The query of the open items behind the report (or one cell of it), with the names the
         exports show, ordered by customer, company and due date.
 
         ``due_window`` (first, last date): the items falling due in it instead, amounts owed only
         (no credit notes or payments), whatever the customer's total (the due list).
+        ``select``: a function of ``(bucket_index, order)`` (SQL expressions: the item's column number,
+        the items' order for a window) giving the SQL select list to use instead of the item's values
+        and names (the XLSX's detail sheet selects each item's row as SpreadsheetML text); the aliases
+        are ``i`` (the item), ``p`` (customer), ``am`` (invoice), ``comp`` (company), ``cur`` (currency).
+        ``partner_table``: the SQL of the table ``p`` (default ``res_partner``), e.g. a sub-query adding a
+        column computed once per customer rather than once per item.
         """
         self.ensure_one()
         thresholds = aging.sql_thresholds(bounds or self._report_bounds())
+        bucket = SQL("width_bucket(i.days_overdue, %s::int[])", thresholds)
+        order = SQL("p.name, i.partner_id, comp.name, i.company_id, i.due_date, i.move_line_id")
         extra = []
         if partner_ids:
             extra.append(SQL("cp.id IN %s", tuple(partner_ids)))
@@ -316,34 +325,44 @@ class DebtAgingReport(models.TransientModel):
             extra.append(SQL("aml.company_id IN %s", tuple(company_ids)))
         if due_window:
             extra.append(SQL("COALESCE(aml.date_maturity, aml.date) BETWEEN %s AND %s", *due_window))
-        return SQL(
-            """
-            WITH %(items)s,
-            totals AS (
+        customer_filter = SQL("i.amount > 0") if due_window else self._customer_filter_sql()
+        # the customers' totals only when a filter needs them (they cost a second pass over the items)
+        need_totals = bool(self.min_amount or self.overdue_only)
+        totals = SQL(
+            """, totals AS (
                 SELECT partner_id, company_id, SUM(amount) AS total,
                        COALESCE(SUM(amount) FILTER (WHERE days_overdue > 0), 0) AS overdue
                   FROM items WHERE amount != 0
               GROUP BY partner_id, company_id
-            )
-            SELECT i.*, width_bucket(i.days_overdue, %(thresholds)s::int[]) AS bucket_index,
-                   p.name AS partner_name, am.name AS move_name, cur.name AS currency_name,
-                   comp.name AS company_name, comp.currency_id AS company_currency_id
+            )""") if need_totals else SQL()
+        join_totals = SQL(
+            "JOIN totals t ON t.partner_id = i.partner_id AND t.company_id = i.company_id") if need_totals else SQL()
+        return SQL(
+            """
+            WITH %(items)s %(totals)s
+            SELECT %(select)s
               FROM items i
-              JOIN totals t ON t.partner_id = i.partner_id AND t.company_id = i.company_id
-              JOIN res_partner p ON p.id = i.partner_id
+              %(join_totals)s
+              JOIN %(partner_table)s p ON p.id = i.partner_id
               JOIN account_move am ON am.id = i.move_id
               JOIN res_company comp ON comp.id = i.company_id
          LEFT JOIN res_currency cur ON cur.id = i.currency_id
              WHERE i.amount != 0
                AND %(customer_filter)s
                AND %(bucket_filter)s
-          ORDER BY p.name, i.partner_id, comp.name, i.company_id, i.due_date, i.move_line_id
+          ORDER BY %(order)s
             """,
             items=self._items_cte_sql(SQL(" AND ").join(extra) if extra else None),
-            thresholds=thresholds,
-            customer_filter=SQL("i.amount > 0") if due_window else self._customer_filter_sql(),
-            bucket_filter=SQL("width_bucket(i.days_overdue, %s::int[]) = %s", thresholds, bucket_index)
-            if bucket_index is not None else SQL("TRUE"),
+            select=select(bucket, order) if select else SQL(
+                """i.*, %(bucket)s AS bucket_index, p.name AS partner_name, am.name AS move_name,
+                   cur.name AS currency_name, comp.name AS company_name, comp.currency_id AS company_currency_id""",
+                bucket=bucket),
+            order=order,
+            totals=totals,
+            join_totals=join_totals,
+            partner_table=partner_table or SQL("res_partner"),
+            customer_filter=customer_filter,
+            bucket_filter=SQL("%s = %s", bucket, bucket_index) if bucket_index is not None else SQL("TRUE"),
         )
 
     def _fetch_items(self, partner_ids=None, company_ids=None, bucket_index=None):
@@ -359,8 +378,14 @@ class DebtAgingReport(models.TransientModel):
         self.env.flush_all()
         return self._stream(self._items_query(), batch_size)
 
-    def _stream(self, query, batch_size=5000):
-        """Yield the rows of ``query`` as dicts, ``batch_size`` at a time, from a server-side cursor.
+    def _stream(self, query, batch_size=5000, dicts=True):
+        """Yield the rows of ``query`` as dicts (else tuples), ``batch_size`` at a time, from a server-side cursor
+        (see :meth:`_stream_batches`)."""
+        for rows in self._stream_batches(query, batch_size, dicts):
+            yield from rows
+
+    def _stream_batches(self, query, batch_size=5000, dicts=True):
+        """Yield the rows of ``query`` by lists of ``batch_size`` rows (dicts, else tuples), from a server-side cursor.
 
         One query for PostgreSQL (``DECLARE`` runs it, each ``FETCH`` reads the next batch); only one
         batch is in Python's memory at a time. The cursor lives until the end of the transaction at
@@ -371,10 +396,10 @@ class DebtAgingReport(models.TransientModel):
         cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", name, query))
         while True:
             cr.execute(SQL("FETCH FORWARD %s FROM %s", batch_size, name))
-            rows = cr.dictfetchall()
+            rows = cr.dictfetchall() if dicts else cr.fetchall()
             if not rows:
                 break
-            yield from rows
+            yield rows
         cr.execute(SQL("CLOSE %s", name))
 
     # Exports (XLSX, PDF)
@@ -394,25 +419,30 @@ class DebtAgingReport(models.TransientModel):
         self.ensure_one()
         group_column = self._group_column()
         group_id = SQL("l.%s", SQL.identifier(group_column)) if group_column else SQL("NULL::int")
+        # the lines are grouped by customer first (one customer's lines share its group), then the 50,000
+        # customers (not the 300,000 lines) get their names and are sorted
         return SQL(
             """
-            SELECT l.company_id, comp.name AS company_name, comp.currency_id,
-                   %(group_id)s AS group_id, grp_p.name AS group_name,
-                   l.partner_id, p.name AS partner_name,
-                   ARRAY_AGG(l.bucket_index ORDER BY l.bucket_index) AS bucket_indexes,
-                   ARRAY_AGG(l.amount::float8 ORDER BY l.bucket_index) AS amounts,
-                   MAX(l.customer_total) AS total, MAX(l.credit_limit) AS credit_limit,
-                   MAX(l.credit_used_percent) AS credit_used_percent
-              FROM debt_aging_report_line l
-              JOIN res_partner p ON p.id = l.partner_id
-              JOIN res_company comp ON comp.id = l.company_id
-         LEFT JOIN res_users grp ON grp.id = %(group_id)s
+            WITH customers AS (
+                SELECT l.company_id, l.partner_id, MAX(%(group_id)s) AS group_id,
+                       ARRAY_AGG(l.bucket_index ORDER BY l.bucket_index) AS bucket_indexes,
+                       ARRAY_AGG(l.amount::float8 ORDER BY l.bucket_index) AS amounts,
+                       MAX(l.customer_total) AS total, MAX(l.credit_limit) AS credit_limit,
+                       MAX(l.credit_used_percent) AS credit_used_percent
+                  FROM debt_aging_report_line l
+                 WHERE l.report_id = %(report)s
+              GROUP BY l.company_id, l.partner_id
+            )
+            SELECT c.company_id, comp.name AS company_name, comp.currency_id, c.group_id, grp_p.name AS group_name,
+                   c.partner_id, p.name AS partner_name, c.bucket_indexes, c.amounts, c.total, c.credit_limit,
+                   c.credit_used_percent
+              FROM customers c
+              JOIN res_partner p ON p.id = c.partner_id
+              JOIN res_company comp ON comp.id = c.company_id
+         LEFT JOIN res_users grp ON grp.id = c.group_id
          LEFT JOIN res_partner grp_p ON grp_p.id = grp.partner_id
-             WHERE l.report_id = %(report)s
-          GROUP BY l.company_id, comp.sequence, comp.name, comp.currency_id, %(group_id)s, grp_p.name,
-                   l.partner_id, p.name
-          ORDER BY comp.sequence, comp.name, l.company_id, grp_p.name NULLS LAST, %(group_id)s NULLS LAST,
-                   p.name, l.partner_id
+          ORDER BY comp.sequence, comp.name, c.company_id, grp_p.name NULLS LAST, c.group_id NULLS LAST,
+                   p.name, c.partner_id
             """,
             group_id=group_id,
             report=self.id,

@@ -1,18 +1,35 @@
-"""The aging report as an XLSX file: a summary sheet and a detail sheet, written with xlsxwriter in
-``constant_memory`` mode (each row is written once, in order, and leaves memory when the next one starts).
+"""The aging report as an XLSX file: a summary sheet and a detail sheet.
 
-The layout (columns, sheet names, number formats, safe text, subtotals) is in ``tools/xlsx_layout.py``;
-this module reads the report's lines and items from PostgreSQL by batches and writes the cells.
-Every text goes through ``write_string``: a customer named ``=1+1`` is text, never a formula.
+xlsxwriter (``constant_memory`` mode) builds the workbook: styles, sheets, column widths, the title and
+parameters, the column headers, frozen panes and autofilters. The rows of customers and of open items
+(50,000 and 1,000,000 of them on bench/aging.py's ledger) are written as SpreadsheetML text instead and
+spliced into the finished file (``tools/xlsx_rows.py``): the customers' rows in Python, the items' rows by
+PostgreSQL itself, streamed through a server-side cursor into the compressed sheet. xlsxwriter would spend
+20-30 µs per cell on them (five minutes for the detail sheet).
+
+The layout (columns, sheet names, number formats, safe text, subtotals) is in ``tools/xlsx_layout.py``.
+Every text is written as an inline string: a customer named ``=1+1`` is text, never a formula.
 """
 
 import io
+import math
+import queue
+import threading
 
 import xlsxwriter
 
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import format_date, get_lang
 
 from ..tools import xlsx_layout as layout
+from ..tools import xlsx_rows
+
+# Characters an XML file cannot hold, removed from the texts PostgreSQL writes into the detail sheet (as
+# xlsx_layout.safe_text() does in Python), as a PostgreSQL regular expression (regexp_replace() is ten times
+# faster than translate() there); chr(1) is among them, so it is free to mark the row number in a row's text.
+_XML_ILLEGAL_RE = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+_ROW_MARK = chr(1)
 
 
 class XlsxWriteError(RuntimeError):
@@ -20,6 +37,9 @@ class XlsxWriteError(RuntimeError):
 
 
 class AgingXlsxWriter:
+    detail_rows_per_sheet = xlsx_rows.MAX_ROWS - 1
+    """Items per detail sheet: Excel's rows under the header row; more items go on in "Detail (2)"..."""
+
     def __init__(self, report):
         report.ensure_one()
         self.report = report
@@ -68,17 +88,14 @@ class AgingXlsxWriter:
         if result != 0:
             raise XlsxWriteError(f"xlsxwriter refused the cell at row {row}, column {col} (code {result})")
 
+    @staticmethod
+    def xf(cell_format):
+        """The style index of an xlsxwriter format in the file, for the cells written as XML text. The
+        format is then written into the file's styles, as for a cell written by xlsxwriter itself."""
+        return cell_format._get_xf_index() if cell_format is not None else 0
+
     def text(self, sheet, row, col, value, cell_format=None):
         self.check(sheet.write_string(row, col, layout.safe_text(value), cell_format), row, col)
-
-    def number(self, sheet, row, col, value, cell_format=None):
-        if value is None:
-            return
-        self.check(sheet.write_number(row, col, value, cell_format), row, col)
-
-    def date(self, sheet, row, col, value):
-        if value:
-            self.check(sheet.write_datetime(row, col, value, self.fmt("date", num_format=self.date_format)), row, col)
 
     def headers(self, sheet, row, columns):
         header = self.fmt("header", bold=True, text_wrap=True, valign="top", bottom=1, bg_color="#E9ECEF")
@@ -93,16 +110,41 @@ class AgingXlsxWriter:
         env = self.env
         summary_name = layout.sheet_name(env._("Summary"))
         detail_name = layout.sheet_name(env._("Detail"), used=[summary_name])
-        self.write_summary(self.workbook.add_worksheet(summary_name))
+        sheets = [self.workbook.add_worksheet(summary_name)]
+        splices = {xlsx_rows.worksheet_path(0): self.write_summary(sheets[0])}
         if report.xlsx_detail:
-            self.write_detail(self.workbook.add_worksheet(detail_name))
+            count = self._item_count()
+            per_sheet = self.detail_rows_per_sheet
+            stream = _SheetStream(self._detail_rows(), per_sheet, env._(
+                "The open items changed since the report was computed: compute it again."))
+            sheet_count = max(1, math.ceil(count / per_sheet))
+            for index in range(sheet_count):
+                # more than Excel's rows: the items go on in "Detail (2)", "Detail (3)"...
+                name = layout.sheet_name(f"{detail_name} ({index + 1})", used=[sheet.name for sheet in sheets]) \
+                    if index else detail_name
+                sheet = self.workbook.add_worksheet(name)
+                sheets.append(sheet)
+                rows = min(per_sheet, count - index * per_sheet)
+                dimension = self.write_detail_header(sheet, rows)
+                splices[xlsx_rows.worksheet_path(len(sheets) - 1)] = (stream.sheet(index, sheet_count), dimension)
         self.workbook.close()
-        return self.buffer.getvalue()
+        output = io.BytesIO()
+        self.buffer.seek(0)
+        xlsx_rows.splice(self.buffer, output, splices)
+        return output.getvalue()
 
     def _multi_company(self):
         return len(self.report._allowed_company_ids()) > 1
 
+    def _item_count(self):
+        """The open items of the report, as its lines count them (same query, same transaction)."""
+        self.env.cr.execute(SQL(
+            "SELECT COALESCE(SUM(item_count), 0) FROM debt_aging_report_line WHERE report_id = %s", self.report.id))
+        return self.env.cr.fetchone()[0]
+
     def write_summary(self, sheet):
+        """Write the top of the summary sheet; return its rows of customers and totals (as XML text) and its
+        dimension, for :func:`xlsx_rows.splice`."""
         report, env = self.report, self.env
         labels = report.bucket_ids.sorted("bucket_index").mapped("name")
         words = {
@@ -114,6 +156,8 @@ class AgingXlsxWriter:
         keys = [column.key for column in columns]
         first_bucket = keys.index("bucket_0")
         total_col, limit_col, used_col = (keys.index(key) for key in ("total", "credit_limit", "credit_used"))
+        group_col = keys.index("group") if "group" in keys else None
+        company_col = keys.index("company") if multi_company else None
 
         # Title and parameters
         parameters = report._export_parameters()
@@ -140,53 +184,63 @@ class AgingXlsxWriter:
         events = layout.rows_with_subtotals(
             source(), size, grouped=bool(report._group_column()), by_company=multi_company,
             grand_total=single_currency)
+        text_cell, number_cell = xlsx_rows.text_cell, xlsx_rows.number_cell
+        percent = self.xf(self.percent())
+        bold = self.xf(self.fmt("bold", bold=True))
+        total_text = self.xf(self.fmt("total_text", bold=True, top=1, bottom=6))
+        money_styles = {}
+
+        def money(currency_id, style="normal"):
+            if (currency_id, style) not in money_styles:
+                money_styles[currency_id, style] = self.xf(self.money(currency_id, style))
+            return money_styles[currency_id, style]
+
+        rows = []
         row = header_row
         last_group_name = {}
-        bold = self.fmt("bold", bold=True)
-        total_text = self.fmt("total_text", bold=True, top=1, bottom=6)
         for kind, company_id, group_id, payload in events:
             row += 1
             if kind == "row":
                 data = payload
-                currency_id = data["currency_id"]
-                money = self.money(currency_id)
+                style = money(data["currency_id"])
                 group_name = data["group_name"] or no_group
                 last_group_name[company_id, group_id] = group_name
-                self.text(sheet, row, 0, data["partner_name"])
-                if "group" in keys:
-                    self.text(sheet, row, keys.index("group"), group_name)
-                if multi_company:
-                    self.text(sheet, row, keys.index("company"), data["company_name"])
-                for index, amount in enumerate(data["cells"]):
-                    self.number(sheet, row, first_bucket + index, amount, money)
-                self.number(sheet, row, total_col, data["total"], money)
+                cells = [text_cell(row, 0, data["partner_name"])]
+                if group_col is not None:
+                    cells.append(text_cell(row, group_col, group_name))
+                if company_col is not None:
+                    cells.append(text_cell(row, company_col, data["company_name"]))
+                cells += [number_cell(row, first_bucket + index, amount, style)
+                          for index, amount in enumerate(data["cells"])]
+                cells.append(number_cell(row, total_col, data["total"], style))
                 if data["credit_limit"]:
-                    self.number(sheet, row, limit_col, data["credit_limit"], money)
-                    self.number(sheet, row, used_col, data["credit_used_percent"] / 100.0, self.percent())
+                    cells.append(number_cell(row, limit_col, data["credit_limit"], style))
+                    cells.append(number_cell(row, used_col, data["credit_used_percent"] / 100.0, percent))
+                rows.append(xlsx_rows.row_xml(row, cells))
                 continue
             currency_id = company_currency.get(company_id) if company_id else next(iter(company_currency.values()))
             if kind == "subtotal":
                 group_name = last_group_name.get((company_id, group_id), no_group)
-                label, text_format, style = env._("Subtotal %(group)s", group=group_name), bold, "bold"
+                label, text_style, style = env._("Subtotal %(group)s", group=group_name), bold, "bold"
             elif kind == "company_total":
                 label = env._("Total %(company)s", company=env["res.company"].browse(company_id).name)
-                text_format, style = total_text, "total"
+                text_style, style = total_text, "total"
             else:
-                label, text_format, style = env._("Grand Total"), total_text, "total"
-            money = self.money(currency_id, style)
-            self.text(sheet, row, 0, label, text_format)
-            if kind == "subtotal" and "group" in keys:
-                self.text(sheet, row, keys.index("group"), group_name, text_format)
-            if kind != "grand_total" and multi_company:
-                self.text(sheet, row, keys.index("company"), env["res.company"].browse(company_id).name, text_format)
-            for index, amount in enumerate(payload):
-                self.number(sheet, row, first_bucket + index, amount, money)
+                label, text_style, style = env._("Grand Total"), total_text, "total"
+            style = money(currency_id, style)
+            cells = [text_cell(row, 0, label, text_style)]
+            if kind == "subtotal" and group_col is not None:
+                cells.append(text_cell(row, group_col, group_name, text_style))
+            if kind != "grand_total" and company_col is not None:
+                cells.append(text_cell(row, company_col, env["res.company"].browse(company_id).name, text_style))
+            cells += [number_cell(row, first_bucket + index, amount, style) for index, amount in enumerate(payload)]
+            rows.append(xlsx_rows.row_xml(row, cells))
         sheet.freeze_panes(header_row + 1, 1)
         sheet.autofilter(header_row, 0, max(row, header_row), len(columns) - 1)
+        return _chunks(rows), xlsx_rows.dimension_ref(max(row, header_row), len(columns) - 1)
 
-    def write_detail(self, sheet):
+    def _detail_columns(self):
         report, env = self.report, self.env
-        labels = report.bucket_ids.sorted("bucket_index").mapped("name")
         days_header = {
             "invoice_date": env._("Days Since Invoice"),
             "credit_days": env._("Days Past Credit Term"),
@@ -197,28 +251,170 @@ class AgingXlsxWriter:
             "bucket": env._("Column"), "currency": env._("Currency"), "amount_currency": env._("Amount in Currency"),
             "amount": env._("Open Amount"),
         }
-        columns = layout.detail_columns(words, self._multi_company())
-        keys = [column.key for column in columns]
+        return layout.detail_columns(words, self._multi_company())
+
+    def write_detail_header(self, sheet, rows):
+        """Write the top of a detail sheet that will hold ``rows`` items; return its dimension."""
+        columns = self._detail_columns()
         self.headers(sheet, 0, columns)
-        col = {key: index for index, key in enumerate(keys)}
-        integer = self.fmt("integer", num_format="0")
-        row = 0
-        for item in report._iter_items():
-            row += 1
-            self.text(sheet, row, col["customer"], item["partner_name"])
-            if "company" in col:
-                self.text(sheet, row, col["company"], item["company_name"])
-            self.text(sheet, row, col["invoice"], item["move_name"])
-            self.date(sheet, row, col["invoice_date"], item["invoice_date"])
-            self.date(sheet, row, col["due_date"], item["due_date"])
-            self.number(sheet, row, col["days"], item["days_overdue"], integer)
-            self.text(sheet, row, col["bucket"], labels[item["bucket_index"]])
-            currency_id = item["currency_id"] or item["company_currency_id"]
-            self.text(sheet, row, col["currency"], item["currency_name"])
-            self.number(sheet, row, col["amount_currency"], item["amount_currency"], self.money(currency_id))
-            self.number(sheet, row, col["amount"], item["amount"], self.money(item["company_currency_id"]))
         sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, max(row, 0), len(columns) - 1)
+        sheet.autofilter(0, 0, max(rows, 0), len(columns) - 1)
+        return xlsx_rows.dimension_ref(max(rows, 0), len(columns) - 1)
+
+    def _detail_rows(self):
+        """The detail sheets' rows, as 1-tuples of their XML text (the row number in it as marks), in order, written
+        by PostgreSQL from the report's items query and read by batches from a server-side cursor."""
+        report = self.report
+        labels = report.bucket_ids.sorted("bucket_index").mapped("name")
+        columns = self._detail_columns()
+        date_style = self.xf(self.fmt("date", num_format=self.date_format))
+        integer_style = self.xf(self.fmt("integer", num_format="0"))
+        # the number format of every currency an item may be in (its own, its company's): a few styles, as an
+        # array indexed by currency id (cheaper per row than a lookup in a JSON object)
+        self.env.cr.execute(SQL(
+            "SELECT id FROM res_currency WHERE active OR id IN %s ORDER BY id",
+            tuple(self.env["res.company"].browse(report._allowed_company_ids()).currency_id.ids) or (None,)))
+        money_styles = {currency_id: self.xf(self.money(currency_id)) for (currency_id,) in self.env.cr.fetchall()}
+        default_money = next(iter(money_styles.values()), 0)
+        money = [money_styles.get(currency_id, default_money)
+                 for currency_id in range(1, max(money_styles, default=0) + 1)]
+
+        def escaped(expression):
+            """The SQL of a text as XML content (as xlsx_rows.escape() does in Python)."""
+            return SQL(
+                "replace(replace(replace(left(regexp_replace(%s, %s, '', 'g'), %s), '&', '&amp;'), '<', '&lt;'), "
+                "'>', '&gt;')", expression, _XML_ILLEGAL_RE, layout.MAX_CELL_TEXT)
+
+        def by_id(names):
+            """The XML content of texts known by id (companies, currencies), as an array indexed by id."""
+            return [xlsx_rows.escape(names.get(index, "")) for index in range(1, max(names, default=0) + 1)]
+
+        companies = self.env["res.company"].browse(report._allowed_company_ids())
+        company_names = by_id({company.id: company.name for company in companies})
+        currencies = self.env["res.currency"].with_context(active_test=False).search_fetch([], ["name"])
+        currency_names = by_id({currency.id: currency.name for currency in currencies})
+        # the customers' names escaped once per customer, not once per item (of every partner: a condition here
+        # would make PostgreSQL guess a few rows and plan nested loops over the million items)
+        partner_table = SQL("(SELECT id, name, %s AS xml_name FROM res_partner)", escaped(SQL("name")))
+
+        def cell(col, value, style=None):
+            """A cell's format() template (the row number is the mark) and the SQL of its values: a text (already
+            XML content) when ``style`` is None, else a number with that style (an xf index, or the SQL of it)."""
+            ref = f"{xlsx_rows.column_name(col)}{_ROW_MARK}"
+            if style is None:
+                return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>', [value]
+            if isinstance(style, int):
+                return f'<c r="{ref}" s="{style}"><v>%s</v></c>', [SQL("COALESCE(%s, 0)", value)]
+            return f'<c r="{ref}" s="%s"><v>%s</v></c>', [style, SQL("COALESCE(%s, 0)", value)]
+
+        own_money = SQL("COALESCE((%s::int[])[COALESCE(i.currency_id, comp.currency_id)], %s)", money, default_money)
+        company_money = SQL("COALESCE((%s::int[])[comp.currency_id], %s)", money, default_money)
+
+        def select(bucket, order):
+            spec = {  # column: (value, style)
+                "customer": (SQL("p.xml_name"), None),
+                "company": (SQL("(%s::text[])[i.company_id]", company_names), None),
+                "invoice": (escaped(SQL("am.name")), None),
+                "invoice_date": (SQL("(i.invoice_date - DATE '1899-12-30')"), date_style),
+                "due_date": (SQL("(i.due_date - DATE '1899-12-30')"), date_style),
+                "days": (SQL("i.days_overdue"), integer_style),
+                "bucket": (SQL("(%s::text[])[%s + 1]", [xlsx_rows.escape(label) for label in labels], bucket), None),
+                "currency": (SQL("(%s::text[])[i.currency_id]", currency_names), None),
+                "amount_currency": (SQL("i.amount_currency"), own_money),
+                "amount": (SQL("i.amount"), company_money),
+            }
+            # the whole row in one format() call (one pass, where a concatenation per piece would copy the row's
+            # text again and again); the row numbers are marks that Python replaces (a window function numbering
+            # the rows would copy the million rows into a temporary file)
+            template, values = [], []
+            for col, column in enumerate(columns):
+                cell_template, cell_values = cell(col, *spec[column.key])
+                template.append(cell_template)
+                values += cell_values
+            return SQL("format(%s, %s)", f'<row r="{_ROW_MARK}">' + "".join(template) + "</row>",
+                       SQL(", ").join(values))
+
+        report.env.flush_all()
+        query = report._items_query(select=select, partner_table=partner_table)
+        return _prefetched(report._stream_batches(query, batch_size=20000, dicts=False))
+
+
+def _prefetched(batches, depth=2):
+    """Yield the items of ``batches`` (an iterable of lists) while a thread reads the next batches: PostgreSQL
+    writes the next rows while Python compresses the last ones (the machine's other core). At most ``depth``
+    batches wait in memory. The thread alone uses the cursor until the batches are read; an error there is
+    raised here; when the reader stops early, so does the thread."""
+    pipe = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce():
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        pipe.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pipe.put(done)
+        except Exception as error:  # noqa: BLE001 - handed to the reader, raised there
+            pipe.put(error)
+
+    thread = threading.Thread(target=produce, name="debt_aging_xlsx_rows", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch = pipe.get()
+            if batch is done:
+                break
+            if isinstance(batch, Exception):
+                raise batch
+            yield from batch
+    finally:
+        stop.set()
+        thread.join()
+
+
+class _SheetStream:
+    """The rows of the detail sheets (1-tuples of XML text with the row number as marks), in order, handed out
+    sheet by sheet: ``per_sheet`` rows per sheet, numbered from the second row of each sheet (under the header),
+    as an iterable of text chunks per sheet, the sheets read in order (as the splice writes them)."""
+
+    def __init__(self, rows, per_sheet, stale_message, chunk_size=20000):
+        self.rows = iter(rows)
+        self.per_sheet = per_sheet
+        self.stale_message = stale_message
+        self.chunk_size = chunk_size
+        self.sheets_read = 0
+
+    def sheet(self, index, sheet_count):
+        if index != self.sheets_read:
+            raise RuntimeError(f"detail sheet {index} read out of order")
+        self.sheets_read += 1
+        chunk = []
+        row = 1  # 0-based; the header is row 0
+        mark = _ROW_MARK
+        for (text,) in self.rows:
+            chunk.append(text.replace(mark, str(row + 1)))
+            row += 1
+            if len(chunk) >= self.chunk_size:
+                yield "".join(chunk)
+                chunk = []
+            if row > self.per_sheet:
+                break
+        if chunk:
+            yield "".join(chunk)
+        if index == sheet_count - 1 and next(self.rows, None) is not None:
+            # more items than the report's lines count: they changed since it was computed
+            raise UserError(self.stale_message)
+
+
+def _chunks(rows, size=5000):
+    for start in range(0, len(rows), size):
+        yield "".join(rows[start:start + size])
 
 
 def render_aging_xlsx(report):

@@ -1,15 +1,17 @@
 import base64
 import io
 import unittest
+from unittest.mock import patch
 
 import openpyxl
 from markupsafe import escape
 
 from odoo import Command, http
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.base.models.ir_actions_report import wkhtmltopdf_state
+from odoo.addons.debt_collection.reports.aging_xlsx import AgingXlsxWriter
 from odoo.addons.debt_collection.tools import xlsx_layout
 
 from .common import DebtCollectionCommon
@@ -183,6 +185,50 @@ class TestAgingExport(DebtCollectionCommon):
         eur_cells = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == self.inv_eur.name)
         self.assertEqual(eur_cells[7].number_format, xlsx_layout.number_format(2, "€", "after"))
         self.assertEqual(eur_cells[8].number_format, xlsx_layout.number_format(2, "$", "before"))
+
+    def test_xlsx_text_with_markup_and_control_characters(self):
+        """Names are XML-escaped (PostgreSQL writes the detail rows, Python the summary rows) and characters an
+        .xlsx file cannot hold are dropped, in both sheets."""
+        odd = self._customer("Tom & Jerry <Ltd>\x02 ", user_id=self.salesman_a.id)
+        self._invoice(odd, 10.0, 3)
+        report = self.env["debt.aging.report"].create({"partner_ids": [Command.set((self.acme | odd).ids)]})
+        report._compute_lines()
+        book = self._workbook(report)
+        _header_row, _headers, rows = self._summary(book)
+        self.assertIn("Tom & Jerry <Ltd> ", [row[0].value for row in rows])
+        detail = [row for row in book["Detail"].iter_rows(min_row=2, values_only=True)]
+        self.assertEqual([row[0] for row in detail if row[0].startswith("Tom")], ["Tom & Jerry <Ltd> "])
+
+    def test_xlsx_detail_over_several_sheets(self):
+        """More items than a sheet holds (Excel: 1,048,575 under the header) go on in "Detail (2)"... in order."""
+        report = self._report()
+        one_sheet = list(self._workbook(report)["Detail"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual(len(one_sheet), 9)
+        with patch.object(AgingXlsxWriter, "detail_rows_per_sheet", 4):
+            book = self._workbook(report)
+        self.assertEqual(book.sheetnames, ["Summary", "Detail", "Detail (2)", "Detail (3)"])
+        sheets = [book[name] for name in book.sheetnames[1:]]
+        for sheet in sheets:
+            self.assertEqual(sheet["A1"].value, "Customer")
+            self.assertEqual(sheet.freeze_panes, "B2")
+        self.assertEqual([sheet.max_row - 1 for sheet in sheets], [4, 4, 1])
+        self.assertEqual([sheet.auto_filter.ref for sheet in sheets], ["A1:I5", "A1:I5", "A1:I2"])
+        split = [row for sheet in sheets for row in sheet.iter_rows(min_row=2, values_only=True)]
+        self.assertEqual(split, one_sheet)
+
+    def test_xlsx_items_changed_since_the_report(self):
+        """Lines computed earlier, more items now than the detail sheets were laid out for: a clear error,
+        not a broken file."""
+        report = self._report()
+        self._invoice(self.acme, 10.0, 1)
+        with patch.object(AgingXlsxWriter, "detail_rows_per_sheet", 3), \
+                self.assertRaisesRegex(UserError, "changed since the report was computed"):
+            report._render_xlsx()
+        # computed again, the file is right
+        report._compute_lines()
+        with patch.object(AgingXlsxWriter, "detail_rows_per_sheet", 3):
+            book = self._workbook(report)
+        self.assertEqual(len(book.sheetnames), 5)  # the summary and 10 items over 4 sheets
 
     def test_xlsx_grouped_by_collector_and_ungrouped(self):
         _header_row, headers, rows = self._summary(self._workbook(self._report(groupby="collector")))

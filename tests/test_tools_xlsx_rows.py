@@ -82,6 +82,15 @@ def test_cells():
     assert rows.row_xml(2, ["<c/>", "", "<c/>"]) == '<row r="3"><c/><c/></row>'
 
 
+def test_number_cells_equal_one_cell_at_a_time():
+    values = [1.5, None, 0, -2, 10**20, 1 / 3]
+    assert rows.number_cells(6, 2, values, 4) == "".join(
+        rows.number_cell(6, 2 + index, value, 4) for index, value in enumerate(values))
+    assert rows.number_cells(0, 0, []) == ""
+    with pytest.raises(ValueError):
+        rows.number_cells(0, 0, [1.0, float("nan")])
+
+
 def test_dimension_ref():
     assert rows.dimension_ref(0, 0) == "A1"
     assert rows.dimension_ref(9, 3) == "A1:D10"

@@ -151,7 +151,8 @@ class DebtAgingReport(models.TransientModel):
         return tuple(row[0] for row in self.env.cr.fetchall()) or (None,)
 
     def _items_cte_sql(self, extra_filter=None):
-        """CTEs ``late``, ``contacts`` and ``items``: every receivable item open as of ``date_at``, in one pass.
+        """CTEs ``late`` (when needed), ``contacts`` and ``items``: every receivable item open as of ``date_at``,
+        in one pass.
 
         An item's open amount on ``date_at`` is its residual today plus what was reconciled with it
         by partial reconciliations dated after ``date_at`` (``account_partial_reconcile.max_date``).
@@ -164,43 +165,56 @@ class DebtAgingReport(models.TransientModel):
         (``contacts``), not twice per item; the receivable accounts are given as ids.
         """
         columns = SQL(
-            "aml.id, aml.move_id, aml.company_id, aml.partner_id, aml.account_id, aml.parent_state, aml.date, "
-            "aml.date_maturity, aml.invoice_date, aml.currency_id, aml.amount_residual, aml.amount_residual_currency")
+            "aml.id, aml.move_id, aml.move_name, aml.company_id, aml.partner_id, aml.account_id, aml.parent_state, "
+            "aml.date, aml.date_maturity, aml.invoice_date, aml.currency_id, aml.amount_residual, "
+            "aml.amount_residual_currency")
         open_now = SQL("aml.reconciled IS NOT TRUE AND aml.parent_state = 'posted' AND aml.amount_residual != 0")
+        if self._has_partials_after():
+            late = SQL(
+                """late AS (
+                    SELECT line_id, SUM(amount) AS amount, SUM(amount_currency) AS amount_currency
+                      FROM (
+                            SELECT debit_move_id AS line_id, amount, debit_amount_currency AS amount_currency
+                              FROM account_partial_reconcile WHERE max_date > %(date_at)s
+                         UNION ALL
+                            SELECT credit_move_id, -amount, -credit_amount_currency
+                              FROM account_partial_reconcile WHERE max_date > %(date_at)s
+                      ) partials
+                  GROUP BY line_id
+                ),""", date_at=self.date_at)
+            lines = SQL(
+                """(
+                        SELECT %(columns)s FROM account_move_line aml WHERE %(open_now)s
+                     UNION ALL
+                        SELECT %(columns)s FROM account_move_line aml
+                         WHERE aml.id IN (SELECT line_id FROM late) AND NOT (%(open_now)s)
+                  ) aml
+             LEFT JOIN late ON late.line_id = aml.id""", columns=columns, open_now=open_now)
+            amount = SQL("aml.amount_residual + COALESCE(late.amount, 0)")
+            amount_currency = SQL("aml.amount_residual_currency + COALESCE(late.amount_currency, 0)")
+        else:
+            # nothing reconciled after date_at (a report of today): the items are the lines open now, as they are
+            late = SQL()
+            lines = SQL("(SELECT %s FROM account_move_line aml WHERE %s) aml", columns, open_now)
+            amount, amount_currency = SQL("aml.amount_residual"), SQL("aml.amount_residual_currency")
         return SQL(
             """
-            late AS (
-                SELECT line_id, SUM(amount) AS amount, SUM(amount_currency) AS amount_currency
-                  FROM (
-                        SELECT debit_move_id AS line_id, amount, debit_amount_currency AS amount_currency
-                          FROM account_partial_reconcile WHERE max_date > %(date_at)s
-                     UNION ALL
-                        SELECT credit_move_id, -amount, -credit_amount_currency
-                          FROM account_partial_reconcile WHERE max_date > %(date_at)s
-                  ) partials
-              GROUP BY line_id
-            ), contacts AS (
+            %(late)s contacts AS (
                 SELECT p.id AS contact_id, cp.id, cp.credit_days
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE %(partner_filter)s
                 OFFSET 0
             ), items AS (
-                SELECT aml.id AS move_line_id, aml.move_id, aml.company_id, cp.id AS partner_id,
+                SELECT aml.id AS move_line_id, aml.move_id, aml.move_name, aml.company_id, cp.id AS partner_id,
                        COALESCE(aml.invoice_date, aml.date) AS invoice_date,
                        COALESCE(aml.date_maturity, aml.date) AS due_date,
                        %(date_at)s::date - %(age_date)s AS days_overdue,
                        aml.currency_id,
-                       aml.amount_residual + COALESCE(late.amount, 0) AS amount,
-                       aml.amount_residual_currency + COALESCE(late.amount_currency, 0) AS amount_currency
-                  FROM (
-                        SELECT %(columns)s FROM account_move_line aml WHERE %(open_now)s
-                     UNION ALL
-                        SELECT %(columns)s FROM account_move_line aml
-                         WHERE aml.id IN (SELECT line_id FROM late) AND NOT (%(open_now)s)
-                  ) aml
+                       %(amount)s AS amount,
+                       %(amount_currency)s AS amount_currency
+                  FROM %(lines)s
                   JOIN contacts cp ON cp.contact_id = aml.partner_id
-             LEFT JOIN late ON late.line_id = aml.id
                  WHERE aml.parent_state = 'posted'
                    AND aml.account_id IN %(accounts)s
                    AND aml.date <= %(date_at)s
@@ -208,15 +222,23 @@ class DebtAgingReport(models.TransientModel):
                    AND %(extra_filter)s
             )
             """,
+            late=late,
+            lines=lines,
+            amount=amount,
+            amount_currency=amount_currency,
             date_at=self.date_at,
             age_date=self._age_date_sql(),
-            columns=columns,
-            open_now=open_now,
             companies=tuple(self._allowed_company_ids()),
             accounts=self._receivable_account_ids(),
             partner_filter=self._partner_filter_sql(),
             extra_filter=extra_filter or SQL("TRUE"),
         )
+
+    def _has_partials_after(self):
+        """Whether anything was reconciled after ``date_at`` (then the open amounts of that day are rebuilt)."""
+        self.env.cr.execute(SQL(
+            "SELECT EXISTS (SELECT 1 FROM account_partial_reconcile WHERE max_date > %s)", self.date_at))
+        return self.env.cr.fetchone()[0]
 
     def _customer_filter_sql(self, totals_alias="t"):
         conditions = []
@@ -310,7 +332,8 @@ class DebtAgingReport(models.TransientModel):
         ``select``: a function of ``(bucket_index, order)`` (SQL expressions: the item's column number,
         the items' order for a window) giving the SQL select list to use instead of the item's values
         and names (the XLSX's detail sheet selects each item's row as SpreadsheetML text); the aliases
-        are ``i`` (the item), ``p`` (customer), ``am`` (invoice), ``comp`` (company), ``cur`` (currency).
+        are ``i`` (the item, its invoice number ``move_name``), ``p`` (customer), ``comp`` (company), ``cur``
+        (currency).
         ``partner_table``: the SQL of the table ``p`` (default ``res_partner``), e.g. a sub-query adding a
         column computed once per customer rather than once per item.
         """
@@ -344,7 +367,6 @@ class DebtAgingReport(models.TransientModel):
               FROM items i
               %(join_totals)s
               JOIN %(partner_table)s p ON p.id = i.partner_id
-              JOIN account_move am ON am.id = i.move_id
               JOIN res_company comp ON comp.id = i.company_id
          LEFT JOIN res_currency cur ON cur.id = i.currency_id
              WHERE i.amount != 0
@@ -354,7 +376,7 @@ class DebtAgingReport(models.TransientModel):
             """,
             items=self._items_cte_sql(SQL(" AND ").join(extra) if extra else None),
             select=select(bucket, order) if select else SQL(
-                """i.*, %(bucket)s AS bucket_index, p.name AS partner_name, am.name AS move_name,
+                """i.*, %(bucket)s AS bucket_index, p.name AS partner_name,
                    cur.name AS currency_name, comp.name AS company_name, comp.currency_id AS company_currency_id""",
                 bucket=bucket),
             order=order,
@@ -425,8 +447,7 @@ class DebtAgingReport(models.TransientModel):
             """
             WITH customers AS (
                 SELECT l.company_id, l.partner_id, MAX(%(group_id)s) AS group_id,
-                       ARRAY_AGG(l.bucket_index ORDER BY l.bucket_index) AS bucket_indexes,
-                       ARRAY_AGG(l.amount::float8 ORDER BY l.bucket_index) AS amounts,
+                       ARRAY[%(cells)s] AS cells,
                        MAX(l.customer_total) AS total, MAX(l.credit_limit) AS credit_limit,
                        MAX(l.credit_used_percent) AS credit_used_percent
                   FROM debt_aging_report_line l
@@ -434,7 +455,7 @@ class DebtAgingReport(models.TransientModel):
               GROUP BY l.company_id, l.partner_id
             )
             SELECT c.company_id, comp.name AS company_name, comp.currency_id, c.group_id, grp_p.name AS group_name,
-                   c.partner_id, p.name AS partner_name, c.bucket_indexes, c.amounts, c.total, c.credit_limit,
+                   c.partner_id, p.name AS partner_name, c.cells, c.total, c.credit_limit,
                    c.credit_used_percent
               FROM customers c
               JOIN res_partner p ON p.id = c.partner_id
@@ -446,25 +467,23 @@ class DebtAgingReport(models.TransientModel):
             """,
             group_id=group_id,
             report=self.id,
+            # one sum per column (NULL where the customer has nothing): a plain aggregate, where an
+            # ARRAY_AGG(... ORDER BY) would sort each customer's lines apart
+            cells=SQL(", ").join(
+                SQL("SUM(l.amount::float8) FILTER (WHERE l.bucket_index = %s)", index)
+                for index in range(len(self._report_bounds()) + 2)),
         )
 
     def _summary_rows(self, stream=False):
         """The rows of :meth:`_summary_query`, each with ``cells``: its amount per column (``None``
         where the customer has nothing), as a list (``stream=False``) or streamed by batches."""
         self.env.flush_all()
-        size = len(self._report_bounds()) + 2
         query = self._summary_query()
         if stream:
-            rows = self._stream(query)
+            yield from self._stream(query)
         else:
             self.env.cr.execute(query)
-            rows = self.env.cr.dictfetchall()
-        for row in rows:
-            cells = [None] * size
-            for index, amount in zip(row["bucket_indexes"], row["amounts"], strict=True):
-                cells[index] = amount
-            row["cells"] = cells
-            yield row
+            yield from self.env.cr.dictfetchall()
 
     def _selection_label(self, field_name):
         return dict(self._fields[field_name]._description_selection(self.env)).get(self[field_name], "")

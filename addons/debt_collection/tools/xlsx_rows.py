@@ -84,6 +84,22 @@ def number_cell(row, col, value, style=0):
     return f'<c r="{column_name(col)}{row + 1}"{_style(style)}><v>{number:.16G}</v></c>'
 
 
+def number_cells(row, first_col, values, style=0):
+    """The number cells of ``values`` in the columns from ``first_col`` on, as one text (no cell for ``None``):
+    :func:`number_cell` for a whole run of columns at once (the amounts of a customer's row)."""
+    number = row + 1
+    attribute = _style(style)
+    cells = []
+    for col, value in enumerate(values, first_col):
+        if value is None:
+            continue
+        value = value if value.__class__ is float else float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a number Excel can hold")
+        cells.append(f'<c r="{column_name(col)}{number}"{attribute}><v>{value:.16G}</v></c>')
+    return "".join(cells)
+
+
 def row_xml(row, cells):
     """A ``<row>`` element (``row`` 0-based) holding the cells' XML (empty strings are no cells)."""
     if not 0 <= row < MAX_ROWS:

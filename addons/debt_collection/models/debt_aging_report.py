@@ -323,7 +323,7 @@ class DebtAgingReport(models.TransientModel):
         return aging.parse_bounds(self.bounds_used) if self.bounds_used else self._get_bounds()
 
     def _items_query(self, partner_ids=None, company_ids=None, bucket_index=None, due_window=None, bounds=None,
-                     select=None, partner_table=None):
+                     select=None, partner_table=None, partner_order=None):
         """The query of the open items behind the report (or one cell of it), with the names the
         exports show, ordered by customer, company and due date.
 
@@ -335,12 +335,14 @@ class DebtAgingReport(models.TransientModel):
         are ``i`` (the item, its invoice number ``move_name``), ``p`` (customer), ``comp`` (company), ``cur``
         (currency).
         ``partner_table``: the SQL of the table ``p`` (default ``res_partner``), e.g. a sub-query adding a
-        column computed once per customer rather than once per item.
+        column computed once per customer rather than once per item; ``partner_order``: the SQL of the
+        customers' order in it (default ``p.name, i.partner_id``), e.g. a number given by that sub-query.
         """
         self.ensure_one()
         thresholds = aging.sql_thresholds(bounds or self._report_bounds())
         bucket = SQL("width_bucket(i.days_overdue, %s::int[])", thresholds)
-        order = SQL("p.name, i.partner_id, comp.name, i.company_id, i.due_date, i.move_line_id")
+        order = SQL("%s, comp.name, i.company_id, i.due_date, i.move_line_id",
+                    partner_order or SQL("p.name, i.partner_id"))
         extra = []
         if partner_ids:
             extra.append(SQL("cp.id IN %s", tuple(partner_ids)))

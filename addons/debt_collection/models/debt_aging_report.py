@@ -436,10 +436,15 @@ class DebtAgingReport(models.TransientModel):
     def _group_column(self):
         return {"salesperson": "salesperson_id", "collector": "collector_id"}.get(self.groupby)
 
-    def _summary_query(self):
+    def _summary_query(self, select=None):
         """One row per customer and company: its amount per column, total, credit limit and % used,
         with its group (salesperson or collector) and company, ordered by company, group and customer
-        so that subtotals come as the rows are read. One query over the report's lines."""
+        so that subtotals come as the rows are read. One query over the report's lines.
+
+        ``select``: the SQL of one more column, ``extra`` (the XLSX's customer cells as SpreadsheetML
+        text); the aliases are ``c`` (the customer's figures: ``cells``, ``total``, ``credit_limit``,
+        ``credit_used_percent``), ``p`` (customer), ``comp`` (company), ``grp_p`` (the group's partner).
+        """
         self.ensure_one()
         group_column = self._group_column()
         group_id = SQL("l.%s", SQL.identifier(group_column)) if group_column else SQL("NULL::int")
@@ -458,7 +463,7 @@ class DebtAgingReport(models.TransientModel):
             )
             SELECT c.company_id, comp.name AS company_name, comp.currency_id, c.group_id, grp_p.name AS group_name,
                    c.partner_id, p.name AS partner_name, c.cells, c.total, c.credit_limit,
-                   c.credit_used_percent
+                   c.credit_used_percent, %(extra)s AS extra
               FROM customers c
               JOIN res_partner p ON p.id = c.partner_id
               JOIN res_company comp ON comp.id = c.company_id
@@ -469,6 +474,7 @@ class DebtAgingReport(models.TransientModel):
             """,
             group_id=group_id,
             report=self.id,
+            extra=select or SQL("NULL"),
             # one sum per column (NULL where the customer has nothing): a plain aggregate, where an
             # ARRAY_AGG(... ORDER BY) would sort each customer's lines apart
             cells=SQL(", ").join(
@@ -476,11 +482,11 @@ class DebtAgingReport(models.TransientModel):
                 for index in range(len(self._report_bounds()) + 2)),
         )
 
-    def _summary_rows(self, stream=False):
+    def _summary_rows(self, stream=False, select=None):
         """The rows of :meth:`_summary_query`, each with ``cells``: its amount per column (``None``
         where the customer has nothing), as a list (``stream=False``) or streamed by batches."""
         self.env.flush_all()
-        query = self._summary_query()
+        query = self._summary_query(select)
         if stream:
             yield from self._stream(query)
         else:

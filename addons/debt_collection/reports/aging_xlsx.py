@@ -31,6 +31,39 @@ from ..tools import xlsx_rows
 _XML_ILLEGAL_RE = r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 
+def _escaped(expression):
+    """The SQL of a text as XML content (as xlsx_rows.escape() does in Python)."""
+    return SQL(
+        "replace(replace(replace(left(regexp_replace(%s, %s, '', 'g'), %s), '&', '&amp;'), '<', '&lt;'), "
+        "'>', '&gt;')", expression, _XML_ILLEGAL_RE, layout.MAX_CELL_TEXT)
+
+
+def _sql_cell(value, style=None):
+    """A cell's format() template and the SQL of its values, the cell written without its reference (optional
+    in SpreadsheetML: a cell without one is the next column's): a text (already XML content) when ``style``
+    is None, else a number with that style (an xf index, or the SQL of it). NULL text is an empty text, a NULL
+    number 0 (see _sql_number_or_empty for a number that may be missing)."""
+    if style is None:
+        return '<c t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>', [value]
+    if isinstance(style, int):
+        return f'<c s="{style}"><v>%s</v></c>', [SQL("COALESCE(%s, 0)", value)]
+    return '<c s="%s"><v>%s</v></c>', [style, SQL("COALESCE(%s, 0)", value)]
+
+
+def _sql_number_or_empty(value, style):
+    """A number cell, or an empty cell (keeping the next cells in their columns) when ``value`` is NULL; ``style``
+    an xf index or the SQL of it."""
+    style = SQL("%s", str(style)) if isinstance(style, int) else style
+    return "%s", [SQL("""COALESCE('<c s="' || %s || '"><v>' || %s || '</v></c>', '<c/>')""", style, value)]
+
+
+def _sql_cells(cells):
+    """The SQL of a row's cells in one format() call (one pass, where a concatenation per piece would copy the
+    row's text again and again): ``cells`` a list of (template, values) from _sql_cell()."""
+    return SQL("format(%s, %s)", "".join(template for template, _values in cells),
+               SQL(", ").join(value for _template, values in cells for value in values))
+
+
 class XlsxWriteError(RuntimeError):
     """xlsxwriter refused a cell (in constant_memory mode: a row written out of order)."""
 
@@ -154,7 +187,6 @@ class AgingXlsxWriter:
         columns = layout.summary_columns(words, labels, report._group_header(), multi_company)
         keys = [column.key for column in columns]
         first_bucket = keys.index("bucket_0")
-        total_col, limit_col, used_col = (keys.index(key) for key in ("total", "credit_limit", "credit_used"))
         group_col = keys.index("group") if "group" in keys else None
         company_col = keys.index("company") if multi_company else None
 
@@ -176,15 +208,32 @@ class AgingXlsxWriter:
         no_group = report._no_group_label()
         size = len(labels) + 1  # the bucket columns and the total
 
+        # the customers' cells are written by PostgreSQL (as the items' of the detail sheet), the subtotals here
+        money_styles = {currency_id: self.xf(self.money(currency_id)) for currency_id in set(company_currency.values())}
+        company_money = SQL("COALESCE((%s::int[])[comp.currency_id], 0)",
+                            [money_styles.get(currency_id, 0) for currency_id in range(1, max(money_styles) + 1)])
+        cells = [_sql_cell(_escaped(SQL("p.name")))]
+        if group_col is not None:
+            cells.append(_sql_cell(SQL("COALESCE(%s, %s)", _escaped(SQL("grp_p.name")), xlsx_rows.escape(no_group))))
+        if company_col is not None:
+            cells.append(_sql_cell(_escaped(SQL("comp.name"))))
+        cells += [_sql_number_or_empty(SQL("c.cells[%s]", index + 1), company_money) for index in range(len(labels))]
+        cells += [
+            _sql_cell(SQL("c.total"), company_money),
+            _sql_number_or_empty(SQL("NULLIF(c.credit_limit, 0)"), company_money),
+            _sql_number_or_empty(SQL("CASE WHEN c.credit_limit != 0 THEN c.credit_used_percent / 100.0 END"),
+                                 self.xf(self.percent())),
+        ]
+        customer_cells = _sql_cells(cells)
+
         def source():
-            for data in report._summary_rows(stream=True):
+            for data in report._summary_rows(stream=True, select=customer_cells):
                 yield data["company_id"], data["group_id"], data["cells"] + [data["total"]], data
 
         events = layout.rows_with_subtotals(
             source(), size, grouped=bool(report._group_column()), by_company=multi_company,
             grand_total=single_currency)
-        text_cell, number_cell, number_cells = xlsx_rows.text_cell, xlsx_rows.number_cell, xlsx_rows.number_cells
-        percent = self.xf(self.percent())
+        text_cell, number_cells = xlsx_rows.text_cell, xlsx_rows.number_cells
         bold = self.xf(self.fmt("bold", bold=True))
         total_text = self.xf(self.fmt("total_text", bold=True, top=1, bottom=6))
         money_styles = {}
@@ -200,21 +249,8 @@ class AgingXlsxWriter:
         for kind, company_id, group_id, payload in events:
             row += 1
             if kind == "row":
-                data = payload
-                style = money(data["currency_id"])
-                group_name = data["group_name"] or no_group
-                last_group_name[company_id, group_id] = group_name
-                cells = [text_cell(row, 0, data["partner_name"])]
-                if group_col is not None:
-                    cells.append(text_cell(row, group_col, group_name))
-                if company_col is not None:
-                    cells.append(text_cell(row, company_col, data["company_name"]))
-                cells.append(number_cells(row, first_bucket, data["cells"], style))
-                cells.append(number_cell(row, total_col, data["total"], style))
-                if data["credit_limit"]:
-                    cells.append(number_cell(row, limit_col, data["credit_limit"], style))
-                    cells.append(number_cell(row, used_col, data["credit_used_percent"] / 100.0, percent))
-                rows.append(xlsx_rows.row_xml(row, cells))
+                last_group_name[company_id, group_id] = payload["group_name"] or no_group
+                rows.append(f'<row r="{row + 1}">{payload["extra"]}</row>')
                 continue
             currency_id = company_currency.get(company_id) if company_id else next(iter(company_currency.values()))
             if kind == "subtotal":
@@ -277,12 +313,6 @@ class AgingXlsxWriter:
         money = [money_styles.get(currency_id, default_money)
                  for currency_id in range(1, max(money_styles, default=0) + 1)]
 
-        def escaped(expression):
-            """The SQL of a text as XML content (as xlsx_rows.escape() does in Python)."""
-            return SQL(
-                "replace(replace(replace(left(regexp_replace(%s, %s, '', 'g'), %s), '&', '&amp;'), '<', '&lt;'), "
-                "'>', '&gt;')", expression, _XML_ILLEGAL_RE, layout.MAX_CELL_TEXT)
-
         def by_id(names):
             """The XML content of texts known by id (companies, currencies), as an array indexed by id."""
             return [xlsx_rows.escape(names.get(index, "")) for index in range(1, max(names, default=0) + 1)]
@@ -296,18 +326,7 @@ class AgingXlsxWriter:
         # PostgreSQL guess a few rows and plan nested loops over the items
         partner_table = SQL(
             "(SELECT id, name, %s AS xml_name, ROW_NUMBER() OVER (ORDER BY name, id) AS name_rank FROM res_partner)",
-            escaped(SQL("name")))
-
-        def cell(value, style=None):
-            """A cell's format() template and the SQL of its values: a text (already XML content) when ``style``
-            is None, else a number with that style (an xf index, or the SQL of it). Every cell is written, in
-            column order, without its reference (optional in SpreadsheetML: a cell without one is the next
-            column's), which makes the sheet's text a quarter shorter."""
-            if style is None:
-                return '<c t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>', [value]
-            if isinstance(style, int):
-                return f'<c s="{style}"><v>%s</v></c>', [SQL("COALESCE(%s, 0)", value)]
-            return '<c s="%s"><v>%s</v></c>', [style, SQL("COALESCE(%s, 0)", value)]
+            _escaped(SQL("name")))
 
         own_money = SQL("COALESCE((%s::int[])[COALESCE(i.currency_id, comp.currency_id)], %s)", money, default_money)
         company_money = SQL("COALESCE((%s::int[])[comp.currency_id], %s)", money, default_money)
@@ -316,7 +335,7 @@ class AgingXlsxWriter:
             spec = {  # column: (value, style)
                 "customer": (SQL("p.xml_name"), None),
                 "company": (SQL("(%s::text[])[i.company_id]", company_names), None),
-                "invoice": (escaped(SQL("i.move_name")), None),
+                "invoice": (_escaped(SQL("i.move_name")), None),
                 "invoice_date": (SQL("(i.invoice_date - DATE '1899-12-30')"), date_style),
                 "due_date": (SQL("(i.due_date - DATE '1899-12-30')"), date_style),
                 "days": (SQL("i.days_overdue"), integer_style),
@@ -325,15 +344,9 @@ class AgingXlsxWriter:
                 "amount_currency": (SQL("i.amount_currency"), own_money),
                 "amount": (SQL("i.amount"), company_money),
             }
-            # the row's cells in one format() call (one pass, where a concatenation per piece would copy the row's
-            # text again and again); Python numbers the rows (a window function numbering them would copy the
-            # million rows into a temporary file)
-            template, values = [], []
-            for column in columns:
-                cell_template, cell_values = cell(*spec[column.key])
-                template.append(cell_template)
-                values += cell_values
-            return SQL("format(%s, %s)", "".join(template), SQL(", ").join(values))
+            # Python numbers the rows (a window function numbering them would copy the million rows into a
+            # temporary file)
+            return _sql_cells([_sql_cell(*spec[column.key]) for column in columns])
 
         report.env.flush_all()
         query = report._items_query(select=select, partner_table=partner_table, partner_order=SQL("p.name_rank"))

@@ -108,6 +108,7 @@ class TestAgingExport(DebtCollectionCommon):
         self.assertEqual(acme[1].value, "Sales A")
         self.assertEqual((acme[10].value, acme[11].value, round(acme[12].value, 4)), (1800.0, 5000.0, 0.36))
         self.assertIsNone(by_name[FORMULA_NAME][11].value)  # no credit limit: empty, not 0
+        self.assertIsNone(acme[7].value)  # nothing in 61-75: an empty cell, not 0, and the next cells in place
         self.assertEqual(by_name["No Seller Ltd"][1].value, "No salesperson")
 
         # subtotal rows after their customers, and the grand total last

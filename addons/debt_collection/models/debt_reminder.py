@@ -802,7 +802,7 @@ class DebtReminder(models.Model):
                     except Exception as error:  # noqa: BLE001 - a template may fail in any way for one record
                         errors[record.id] = self._debt_render_error(template, error)
                         continue
-                    values[record.id][field] = mixin._replace_local_links(text, base_url) if qweb else text
+                    values[record.id][field] = mixin._debt_replace_local_links(text, base_url) if qweb else text
         return {rid: vals for rid, vals in values.items() if rid not in errors}, errors
 
     @api.model

@@ -9,6 +9,9 @@ the same restrictions as :class:`mail.render.mixin`.
 """
 
 import ast
+import datetime
+
+import babel.dates
 
 from lxml import html
 
@@ -25,20 +28,31 @@ class MailRenderMixin(models.AbstractModel):
 
     def _debt_render_variables(self):
         """The rendering context of :meth:`_render_eval_context`, with the same ``format_date`` and
-        ``format_amount`` computed faster: dates memoized, amounts formatted with the language's
-        separators read once (the result is the same as :func:`odoo.tools.format_amount`)."""
+        ``format_amount`` computed faster (see :meth:`_debt_date_formatter` and
+        :meth:`_debt_amount_formatter`)."""
         variables = self._render_eval_context()
-        format_date, dates = variables["format_date"], {}
-
-        def format_date_once(date, date_format=False, lang_code=False):
-            key = (date, date_format, lang_code)
-            if key not in dates:
-                dates[key] = format_date(date, date_format=date_format, lang_code=lang_code)
-            return dates[key]
-
-        variables["format_date"] = format_date_once
+        variables["format_date"] = self._debt_date_formatter(variables["format_date"])
         variables["format_amount"] = self._debt_amount_formatter()
         return variables
+
+    def _debt_date_formatter(self, format_date):
+        """``format_date(date, date_format=False, lang_code=False)`` as the rendering context's
+        ``format_date`` (:func:`odoo.tools.format_date`), with this environment's language, its babel
+        locale and its date pattern resolved once instead of for every date, and each date formatted
+        once. Other values (datetimes, strings, another language or format) go to ``format_date``."""
+        lang = tools.get_lang(self.env)
+        locale = tools.babel_locale_parse(lang.code)
+        pattern = tools.posix_to_ldml(lang.date_format, locale=locale)
+        dates = {}
+
+        def format_date_fast(date, date_format=False, lang_code=False):
+            if date_format or (lang_code and lang_code != lang.code) or type(date) is not datetime.date:
+                return format_date(date, date_format=date_format, lang_code=lang_code)
+            if date not in dates:
+                dates[date] = babel.dates.format_date(date, format=pattern, locale=locale)
+            return dates[date]
+
+        return format_date_fast
 
     def _debt_amount_formatter(self):
         """``format_amount(amount, currency, lang_code=False)`` as :func:`odoo.tools.format_amount` in this
@@ -67,6 +81,14 @@ class MailRenderMixin(models.AbstractModel):
             return f"{pre}{formatted}{post}"
 
         return format_amount
+
+    def _debt_replace_local_links(self, html, base_url=None):
+        """:meth:`_replace_local_links`, skipped when it has nothing to replace: its patterns only match
+        a local ``src="/``, ``href="/`` or ``background="/`` (all after ``="/``) or a ``url(`` in a style,
+        and its four regular expressions cost more than the rendering of a reminder's body."""
+        if not html or ('="/' not in html and "url(" not in html):
+            return html
+        return self._replace_local_links(html, base_url)
 
     def _debt_restricted(self):
         return not self._unrestricted_rendering and not self.env.is_admin() and \

@@ -595,6 +595,17 @@ class TestReminderRendering(ReminderCommon):
                 self.assertEqual(fast(1234.5, currency, lang_code="en_US"),
                                  tools.format_amount(env, 1234.5, currency, "en_US"))
 
+    def test_fast_date_format_is_odoos(self):
+        for lang in ("en_US", "vi_VN", "zh_TW"):
+            env = self.env(context={"lang": lang})
+            odoos = env["mail.render.mixin"]._render_eval_context()["format_date"]
+            fast = env["mail.render.mixin"]._debt_date_formatter(odoos)
+            for value in (d("2026-01-05"), d("2026-12-31"), d("2026-01-05"), datetime(2026, 6, 15, 23, 30)):
+                self.assertEqual(fast(value), tools.format_date(env, value), f"{lang} {value}")
+                self.assertEqual(fast(value, lang_code="en_US"), odoos(value, lang_code="en_US"))
+                self.assertEqual(fast(value, "dd MMM y"), odoos(value, "dd MMM y"))
+            self.assertEqual(fast(False), "")
+
     def test_inline_renderer_is_odoos(self):
         template = self.rule[7].sms_template_id
         customer = self._reminder_customer("Render Me", lang="vi_VN")

@@ -43,6 +43,9 @@ SEND_BATCH_SIZE = 500
 STATES = [("planned", "Planned"), ("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
 COVERING_STATES = ("planned", "sent", "failed")  # a skipped reminder leaves its items to a later one
 EMAIL_FIELDS = ("subject", "body_html", "email_from", "reply_to", "mail_server_id", "auto_delete")
+# the outcome of a processed reminder, written in one UPDATE per batch (see DebtReminder._debt_write_rows)
+OUTCOME_FIELDS = ("state", "sent_time", "reason", "subject", "body_html", "email_to", "sms_body", "sms_segments",
+                  "sms_number")
 
 
 class DebtReminder(models.Model):
@@ -632,7 +635,9 @@ class DebtReminder(models.Model):
         credits = self._debt_credits(company, pids)
         history = self._debt_history(company, pids, exclude_ids=self.ids)
         zones = {}
-        to_send = tz_failed = self.browse()
+        to_send, tz_failed = [], []
+        amounts = {}  # {reminder id: (amount, credit, amount due)} of the reminders to send now
+        decided = {}  # {reminder id: (state, reason, planned time)} of the others (skipped, failed, postponed)
         currency = company.currency_id
         for reminder in self:
             pid = reminder.partner_id.id
@@ -640,42 +645,42 @@ class DebtReminder(models.Model):
             amount = sum(open_lines.mapped("amount_residual"))
             credit = credits.get(pid, 0.0)
             amount_due = max(currency.round(amount - credit), 0.0)
+            skip_reason = False
             if pid in paused:
-                reminder._debt_skip(paused[pid])
-                continue
-            if not open_lines:
-                reminder._debt_skip(_("The items were paid or settled before the reminder went out."))
-                continue
-            if amount_due <= 0:
-                reminder._debt_skip(_(
+                skip_reason = paused[pid]
+            elif not open_lines:
+                skip_reason = _("The items were paid or settled before the reminder went out.")
+            elif amount_due <= 0:
+                skip_reason = _(
                     "The customer's unapplied payments and credit notes (%s) cover the items.",
-                    tools.format_amount(self.env, credit, currency)))
-                continue
-            if currency.compare_amounts(amount_due, reminder.rule_id.min_amount) < 0:
-                reminder._debt_skip(_(
+                    tools.format_amount(self.env, credit, currency))
+            elif currency.compare_amounts(amount_due, reminder.rule_id.min_amount) < 0:
+                skip_reason = _(
                     "The customer owes %(amount)s under the rule, less than its minimum of %(minimum)s.",
                     amount=tools.format_amount(self.env, amount_due, currency),
-                    minimum=tools.format_amount(self.env, reminder.rule_id.min_amount, currency)))
+                    minimum=tools.format_amount(self.env, reminder.rule_id.min_amount, currency))
+            if skip_reason:
+                decided[reminder.id] = ("skipped", skip_reason, reminder.planned_time)
                 continue
             zone = self._debt_zone(setup, info.get(pid, {}).get("tz"), zones)
             if isinstance(zone, str) and not force:
-                reminder.write({"state": "failed", "reason": zone, "sent_time": False})
-                tz_failed |= reminder
+                decided[reminder.id] = ("failed", zone, reminder.planned_time)
+                tz_failed.append(reminder.id)
                 continue
             if not force:
-                planned_time = reminder._debt_postponed_time(setup, now, zone, history.get(pid))
+                planned_time, reason = reminder._debt_postponed_time(setup, now, zone, history.get(pid))
                 if planned_time:
-                    reminder.planned_time = planned_time
+                    decided[reminder.id] = ("planned", reason, planned_time)
                     continue
-            values = {}
             if open_lines != reminder.line_ids:
-                values["line_ids"] = [Command.set(open_lines.ids)]
-            if (amount, credit, amount_due) != (reminder.amount, reminder.credit_amount, reminder.amount_due):
-                values.update(amount=amount, credit_amount=credit, amount_due=amount_due)
-            if values:
-                reminder.write(values)
-            to_send |= reminder
+                reminder.line_ids = [Command.set(open_lines.ids)]
+            amounts[reminder.id] = (currency.round(amount), currency.round(credit), amount_due)  # as Monetary does
+            to_send.append(reminder.id)
+        # sent_time: a reminder waiting, skipped or failed has not been sent (it is planned until now)
+        self._debt_write_rows(("state", "reason", "planned_time", "sent_time"),
+                              {rid: (*decision, None) for rid, decision in decided.items()})
         if tz_failed:
+            tz_failed = self.browse(tz_failed)
             activities = {}
             for reminder in tz_failed:
                 activities[reminder] = {
@@ -683,10 +688,11 @@ class DebtReminder(models.Model):
             tz_failed._debt_followup_activities(activities)
             tz_failed._debt_post_failure_notes()
         if to_send:
-            to_send._debt_deliver(setup, now)
+            self.browse(to_send)._debt_deliver(setup, now, amounts)
 
     def _debt_postponed_time(self, setup, now, zone, history):
-        """When a due reminder must wait: outside working hours, or frequency cap. None: send now."""
+        """When a due reminder must wait (outside working hours, frequency cap), and why:
+        ``(moment, reason)``, or ``(None, False)`` to send it now."""
         self.ensure_one()
         last_sent = history[0] if history else None
         not_before = now
@@ -697,17 +703,14 @@ class DebtReminder(models.Model):
                 not_before = schedule.to_utc(datetime.combine(next_date, time(0, 0)).replace(tzinfo=zone))
                 reason = _("Postponed: at most one reminder every %(days)s days.", days=setup["cap_days"])
         if setup["calendar_error"]:
-            self.reason = setup["calendar_error"]
-            return now + timedelta(hours=1)
+            return now + timedelta(hours=1), setup["calendar_error"]
         try:
             moment = schedule.next_allowed_moment(not_before, zone, setup["windows"], setup["holidays"])
         except schedule.ScheduleError:
-            self.reason = _("No working hours in the company's calendar in the coming year.")
-            return now + timedelta(days=1)
+            return now + timedelta(days=1), _("No working hours in the company's calendar in the coming year.")
         if moment <= now:
-            return None
-        self.reason = reason or _("Postponed to the next working hours of the customer.")
-        return moment
+            return None, False
+        return moment, reason or _("Postponed to the next working hours of the customer.")
 
     def _debt_skip(self, reason):
         self.write({"state": "skipped", "reason": reason})
@@ -810,19 +813,24 @@ class DebtReminder(models.Model):
         _logger.info("debt reminders: template %s failed: %s", template.display_name, error)
         return str(error) or error.__class__.__name__
 
-    def _debt_deliver(self, setup, now):
+    def _debt_deliver(self, setup, now, amounts):
         """Render and queue the e-mails and SMS of ``self`` (due, checked), post them in the
         customers' chatter, apply the escalations, and record the outcome. A constant number of
-        queries for the whole batch, whatever its size (templates grouped)."""
+        queries for the whole batch, whatever its size (templates grouped).
+
+        :param amounts: ``{reminder id: (amount, credit, amount due)}``, the amounts of the items now
+        """
         company = setup["company"]
         recipients = self._debt_recipients(setup)
         zones = {}
+        addressed = {}
         for reminder, recipient in recipients.items():
             main = recipient["email_partner"] if "email" in reminder.rule_id._channels() else recipient["sms_partner"]
             zone = self._debt_zone(setup, reminder.partner_id.tz, zones)
             if isinstance(zone, str):  # "send now" to a customer with an unknown time zone
                 zone = schedule.get_zone("UTC")
-            reminder.write({"recipient_id": main.id, "send_date": schedule.local_date(now, zone)})
+            addressed[reminder.id] = (main.id, schedule.local_date(now, zone), *amounts[reminder.id])
+        self._debt_write_rows(("recipient_id", "send_date", "amount", "credit_amount", "amount_due"), addressed)
         self.env.flush_all()
         author = company.partner_id
         author_email = company.email_formatted or author.email_formatted or self.env.user.email_formatted
@@ -958,25 +966,68 @@ class DebtReminder(models.Model):
                      SELECT * FROM unnest(%s::int[], %s::int[])
                 """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
             self.invalidate_recordset(["message_ids"])
+        outcome_rows = {}
         for reminder in self:
             result = outcome[reminder]
-            values = dict(result["values"])
-            values["reason"] = "\n".join(result["errors"]) or False
+            values = result["values"]
             if result["sent"]:
-                values.update(state="sent", sent_time=now)
                 sent |= reminder
-            else:
-                values.update(state="failed", sent_time=False)
-            reminder.write(values)
+            outcome_rows[reminder.id] = (
+                "sent" if result["sent"] else "failed", now if result["sent"] else None,
+                "\n".join(result["errors"]) or None,
+                *(None if values.get(fname) is False else values.get(fname) for fname in OUTCOME_FIELDS[3:]),
+            )
             if result.get("fix_number"):
                 activities[reminder] = {
                     "summary": _("Fix the mobile number of %s", reminder.partner_id.name),
                     "note": _("The payment reminder could not be sent by SMS: %s. Please enter a valid mobile "
                               "number (on the customer or its payment contact).", result["fix_number"]),
                 }
+        self._debt_write_rows(OUTCOME_FIELDS, outcome_rows)
         failed = self - sent
         failed._debt_post_failure_notes()
         self._debt_escalate(sent, activities)
+
+    def _debt_write_rows(self, fnames, rows):
+        """Write a different value of the columns ``fnames`` on each reminder, in one ``UPDATE``:
+        ``rows`` is ``{reminder id: (value, ...)}`` with values in the order of ``fnames`` (plain column
+        values: ids, dates, numbers, texts, None for empty).
+
+        The engine writes the outcome of every reminder of a batch (state, reason, the rendered
+        messages, their recipient): ``write`` reminder by reminder costs a ``write`` call, its cache
+        updates and its dependency checks per reminder, and as many ``UPDATE`` statements as there are
+        different sets of written fields in the batch. The reminders are the engine's own records
+        (read-only for users, no tracking, no stored field depending on these columns): the update
+        sets ``write_uid`` and ``write_date`` as ``write`` does, and the ORM cache gets the new values.
+        """
+        if not rows:
+            return
+        reminders = self.browse(list(rows))
+        reminders.check_access("write")
+        reminders.flush_recordset(list(fnames))  # a pending value would overwrite the update when flushed
+        reminders.modified(fnames, before=True)
+        columns = [SQL.identifier(fname) for fname in fnames]
+        self.env.execute_query(SQL(
+            """
+            UPDATE debt_reminder
+               SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+              FROM (VALUES %(values)s) AS v(id, %(columns)s)
+             WHERE debt_reminder.id = v.id
+            """,
+            assignments=SQL(", ").join(
+                SQL("%s = v.%s::%s", column, column, SQL(self._fields[fname].column_type[1]))
+                for fname, column in zip(fnames, columns, strict=True)),
+            uid=self.env.uid, now=self.env.cr.now(),
+            values=SQL(", ").join(SQL("(%s)", SQL(", ").join([rid, *values])) for rid, values in rows.items()),
+            columns=SQL(", ").join(columns),
+        ))
+        # the cache gets the values written, as with write() (and no query to read them again)
+        for index, fname in enumerate(fnames):
+            field = self._fields[fname]
+            self.env.cache.update(reminders, field, [field.convert_to_cache(values[index], reminders)
+                                                     for values in rows.values()])
+        reminders.invalidate_recordset(["write_uid", "write_date"])
+        reminders.modified(fnames)
 
     def _debt_post_failure_notes(self):
         """A note in the chatter of each customer whose reminder could not be sent, in one query batch."""
@@ -1047,7 +1098,9 @@ class DebtReminder(models.Model):
         self._debt_followup_activities(activities)
         final = sent.filtered(lambda r: r.rule_id.escalate_final_notice).partner_id
         if final:
-            final.sudo().write({"debt_final_notice": True})  # sudo: set by the engine, read-only for users
+            # sudo: set by the engine, read-only for users; mail_notrack: the field is not tracked, and
+            # preparing the tracking of the partners' tracked fields (addresses...) would cost more than the write
+            final.sudo().with_context(mail_notrack=True).write({"debt_final_notice": True})
         for reminder in self.filtered(lambda r: r.rule_id.escalate_credit_hold):
             partner = reminder.partner_id.with_company(reminder.company_id)
             if partner.sudo().debt_manual_hold:

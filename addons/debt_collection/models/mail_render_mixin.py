@@ -12,7 +12,6 @@ import ast
 import datetime
 
 import babel.dates
-
 from lxml import html
 
 from odoo import _, models, tools

@@ -835,19 +835,61 @@ class DebtReminder(models.Model):
         author = company.partner_id
         author_email = company.email_formatted or author.email_formatted or self.env.user.email_formatted
         outcome = {reminder: {"sent": [], "errors": [], "values": {}} for reminder in self}
-        note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        mail_items = self._debt_prepare_emails(setup, recipients, outcome, author, author_email)
+        sms_items = self._debt_prepare_sms(setup, recipients, outcome)
+        self._debt_queue(mail_items, sms_items, recipients, outcome, author, author_email)
 
-        # e-mails, grouped by template
-        mail_vals, mail_reminders = [], []
-        by_template = defaultdict(lambda: self.browse())
+        # outcome, escalations
+        activities = {}
+        sent = []
+        message_rel = [(reminder.id, mid) for reminder in self for mid in outcome[reminder]["sent"]]
+        if message_rel:
+            self.env.execute_query(SQL(
+                """
+                INSERT INTO debt_reminder_mail_message_rel (reminder_id, message_id)
+                     SELECT * FROM unnest(%s::int[], %s::int[])
+                """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
+            self.invalidate_recordset(["message_ids"])
+        outcome_rows = {}
+        for reminder in self:
+            result = outcome[reminder]
+            values = result["values"]
+            if result["sent"]:
+                sent.append(reminder.id)
+            outcome_rows[reminder.id] = (
+                "sent" if result["sent"] else "failed", now if result["sent"] else None,
+                "\n".join(result["errors"]) or None,
+                *(None if values.get(fname) is False else values.get(fname) for fname in OUTCOME_FIELDS[3:]),
+            )
+            if result.get("fix_number"):
+                activities[reminder] = {
+                    "summary": _("Fix the mobile number of %s", reminder.partner_id.name),
+                    "note": _("The payment reminder could not be sent by SMS: %s. Please enter a valid mobile "
+                              "number (on the customer or its payment contact).", result["fix_number"]),
+                }
+        self._debt_write_rows(OUTCOME_FIELDS, outcome_rows)
+        sent = self.browse(sent)
+        failed = self - sent
+        failed._debt_post_failure_notes()
+        self._debt_escalate(sent, activities)
+
+    def _debt_prepare_emails(self, setup, recipients, outcome, author, author_email):
+        """Render the e-mails of ``self``, grouped by template. Failures go to ``outcome``.
+
+        :returns: ``[(reminder, chatter message values, mail.mail values)]``
+        """
+        company = setup["company"]
+        items = []
+        by_template = defaultdict(list)
         for reminder in self:
             if "email" not in reminder.rule_id._channels():
                 continue
             if recipients[reminder]["email_error"]:
                 outcome[reminder]["errors"].append(_("E-mail not sent: %s.", recipients[reminder]["email_error"]))
                 continue
-            by_template[reminder.rule_id.mail_template_id] |= reminder
-        for template, reminders in by_template.items():
+            by_template[reminder.rule_id.mail_template_id].append(reminder.id)
+        for template, reminder_ids in by_template.items():
+            reminders = self.browse(reminder_ids)
             rendered, errors = reminders._debt_render(template, EMAIL_FIELDS)
             for reminder in reminders:
                 if reminder.id in errors:
@@ -870,35 +912,38 @@ class DebtReminder(models.Model):
                     "Payment reminder e-mailed to %(recipient)s: %(subject)s (%(invoices)s; %(amount)s).",
                     recipient=recipient.email, subject=values.get("subject") or "",
                     invoices=reminder.invoice_names, amount=reminder.amount_due_text)
-                mail_vals.append({
+                message_values = {
                     "model": "res.partner",
                     "res_id": partner.id,
                     "record_name": partner.display_name,
                     "message_type": "email_outgoing",
-                    "is_notification": True,
                     "message_id": generate_tracking_message_id("debt-reminder"),
                     "author_id": author.id,
                     "email_from": email_from,
                     "reply_to": values.get("reply_to") or email_from,
                     "subject": values.get("subject") or "",
-                    "body_html": values.get("body_html") or "",
                     "body": summary,
+                    "mail_server_id": values.get("mail_server_id") or False,
+                }
+                mail_values = {
+                    "is_notification": True,
+                    "body_html": values.get("body_html") or "",
                     "recipient_ids": [Command.link(recipient.id)],
                     "auto_delete": values.get("auto_delete", True),
-                    "mail_server_id": values.get("mail_server_id") or False,
                     "state": "outgoing",
-                })
-                mail_reminders.append(reminder)
+                }
+                items.append((reminder, message_values, mail_values))
                 outcome[reminder]["values"].update(
                     subject=values.get("subject"), body_html=values.get("body_html"), email_to=recipient.email)
-        if mail_vals:
-            mails = self.env["mail.mail"].sudo().create(mail_vals)  # sudo: mails are technical records
-            for reminder, mail in zip(mail_reminders, mails, strict=True):
-                outcome[reminder]["sent"].append(mail.mail_message_id.id)
+        return items
 
-        # SMS, grouped by template
-        sms_items = []
-        by_template = defaultdict(lambda: self.browse())
+    def _debt_prepare_sms(self, setup, recipients, outcome):
+        """Render the SMS of ``self``, grouped by template. Failures go to ``outcome``.
+
+        :returns: ``[(reminder, text)]``
+        """
+        items = []
+        by_template = defaultdict(list)
         for reminder in self:
             if "sms" not in reminder.rule_id._channels():
                 continue
@@ -906,8 +951,9 @@ class DebtReminder(models.Model):
                 outcome[reminder]["errors"].append(_("SMS not sent: %s.", recipients[reminder]["sms_error"]))
                 outcome[reminder]["fix_number"] = recipients[reminder]["sms_error"]
                 continue
-            by_template[reminder.rule_id.sms_template_id] |= reminder
-        for template, reminders in by_template.items():
+            by_template[reminder.rule_id.sms_template_id].append(reminder.id)
+        for template, reminder_ids in by_template.items():
+            reminders = self.browse(reminder_ids)
             rendered, errors = reminders._debt_render(template, ("body",))
             for reminder in reminders:
                 if reminder.id in errors:
@@ -917,30 +963,50 @@ class DebtReminder(models.Model):
                     continue
                 body = (rendered[reminder.id]["body"] or "").strip()
                 body = sms_text.sms_plain_text(body) if setup["plain_sms"] else sms_text.sms_typography(body)
-                sms_items.append((reminder, body))
+                items.append((reminder, body))
                 outcome[reminder]["values"].update(
                     sms_body=body, sms_segments=sms_text.sms_segments(body)["segments"],
                     sms_number=recipients[reminder]["number"])
+        return items
+
+    def _debt_queue(self, mail_items, sms_items, recipients, outcome, author, author_email):
+        """Post the e-mails and SMS in the customers' chatter and queue them, in a few creates for the
+        whole batch: the chatter messages of both channels in one ``mail.message`` create; then each
+        e-mail as the ``mail.mail`` of its message (as Odoo's e-mail notifications are: a ``mail.mail``
+        created with the message's values would create the message through ``_inherits`` and sanitize
+        its body once more); then the ``sms.sms`` and their notifications, as Odoo's SMS are.
+        The ids of the messages go to ``outcome``."""
+        if not mail_items and not sms_items:
+            return
+        note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        # sudo: logging in the chatter and queueing the messages (technical records), as Odoo's notifications do
+        messages = self.env["mail.message"].sudo().create([values for _r, values, _m in mail_items] + [{
+            "model": "res.partner",
+            "res_id": reminder.partner_id.id,
+            "record_name": reminder.partner_id.display_name,
+            "message_type": "sms",
+            "subtype_id": note_subtype,
+            "body": sms_content_to_rendered_html(body),
+            "author_id": author.id,
+            "email_from": author_email,
+            "reply_to": author_email,
+            "message_id": generate_tracking_message_id("debt-reminder-sms"),
+        } for reminder, body in sms_items])
+        mail_messages, sms_messages = messages[:len(mail_items)], messages[len(mail_items):]
+        if mail_items:
+            self.env["mail.mail"].sudo().create([
+                dict(mail_values, mail_message_id=message.id)
+                for (_reminder, _values, mail_values), message in zip(mail_items, mail_messages, strict=True)])
+            for (reminder, _values, _mail_values), message in zip(mail_items, mail_messages, strict=True):
+                outcome[reminder]["sent"].append(message.id)
         if sms_items:
-            messages = self.env["mail.message"].sudo().create([{  # sudo: logging in the chatter, as Odoo's SMS do
-                "model": "res.partner",
-                "res_id": reminder.partner_id.id,
-                "record_name": reminder.partner_id.display_name,
-                "message_type": "sms",
-                "subtype_id": note_subtype,
-                "body": sms_content_to_rendered_html(body),
-                "author_id": author.id,
-                "email_from": author_email,
-                "reply_to": author_email,
-                "message_id": generate_tracking_message_id("debt-reminder-sms"),
-            } for reminder, body in sms_items])
             sms_records = self.env["sms.sms"].sudo().create([{
                 "body": body,
                 "number": recipients[reminder]["number"],
                 "partner_id": recipients[reminder]["sms_partner"].id,
                 "mail_message_id": message.id,
                 "state": "outgoing",
-            } for (reminder, body), message in zip(sms_items, messages, strict=True)])
+            } for (reminder, body), message in zip(sms_items, sms_messages, strict=True)])
             self.env["mail.notification"].sudo().create([{
                 "author_id": author.id,
                 "mail_message_id": sms.mail_message_id.id,
@@ -952,41 +1018,8 @@ class DebtReminder(models.Model):
                 "is_read": True,
                 "notification_status": "ready",
             } for sms in sms_records])
-            for (reminder, _body), message in zip(sms_items, messages, strict=True):
+            for (reminder, _body), message in zip(sms_items, sms_messages, strict=True):
                 outcome[reminder]["sent"].append(message.id)
-
-        # outcome, escalations
-        activities = {}
-        sent = self.browse()
-        message_rel = [(reminder.id, mid) for reminder in self for mid in outcome[reminder]["sent"]]
-        if message_rel:
-            self.env.execute_query(SQL(
-                """
-                INSERT INTO debt_reminder_mail_message_rel (reminder_id, message_id)
-                     SELECT * FROM unnest(%s::int[], %s::int[])
-                """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
-            self.invalidate_recordset(["message_ids"])
-        outcome_rows = {}
-        for reminder in self:
-            result = outcome[reminder]
-            values = result["values"]
-            if result["sent"]:
-                sent |= reminder
-            outcome_rows[reminder.id] = (
-                "sent" if result["sent"] else "failed", now if result["sent"] else None,
-                "\n".join(result["errors"]) or None,
-                *(None if values.get(fname) is False else values.get(fname) for fname in OUTCOME_FIELDS[3:]),
-            )
-            if result.get("fix_number"):
-                activities[reminder] = {
-                    "summary": _("Fix the mobile number of %s", reminder.partner_id.name),
-                    "note": _("The payment reminder could not be sent by SMS: %s. Please enter a valid mobile "
-                              "number (on the customer or its payment contact).", result["fix_number"]),
-                }
-        self._debt_write_rows(OUTCOME_FIELDS, outcome_rows)
-        failed = self - sent
-        failed._debt_post_failure_notes()
-        self._debt_escalate(sent, activities)
 
     def _debt_write_rows(self, fnames, rows):
         """Write a different value of the columns ``fnames`` on each reminder, in one ``UPDATE``:

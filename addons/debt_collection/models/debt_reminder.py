@@ -22,6 +22,7 @@ import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
+from operator import itemgetter
 
 from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable
@@ -148,14 +149,23 @@ class DebtReminder(models.Model):
 
     @api.depends("line_ids")
     def _compute_item_info(self):
+        """The items by due date, their oldest due date, invoice numbers and payment references. The
+        reminder job computes this for hundreds of reminders at once, ten items each: the items' values
+        are read once, then each reminder only sorts and joins them."""
         self._debt_fetch_items()
+        items = {}  # {line id: (sort key, due date, invoice number, payment reference)}
+        for line in self.line_ids:
+            due, name = line.date_maturity or line.date, line.move_name
+            items[line.id] = ((due, name or "", line.id), due, name, line.move_id.payment_reference or name)
+        lines = self.env["account.move.line"]
         for reminder in self:
-            lines = reminder._sorted_lines()
-            reminder.sorted_line_ids = lines
-            reminder.item_count = len(lines)
-            reminder.oldest_due_date = min((line.date_maturity or line.date for line in lines), default=False)
-            names = list(dict.fromkeys(line.move_name for line in lines if line.move_name))
-            refs = list(dict.fromkeys(line.move_id.payment_reference or line.move_name for line in lines))
+            ordered = [items[line_id] for line_id in reminder.line_ids._ids]
+            ordered.sort(key=itemgetter(0))
+            reminder.sorted_line_ids = lines.browse([key[2] for key, *_values in ordered])
+            reminder.item_count = len(ordered)
+            reminder.oldest_due_date = min((due for _key, due, _name, _ref in ordered), default=False)
+            names = dict.fromkeys(name for _key, _due, name, _ref in ordered if name)
+            refs = dict.fromkeys(ref for _key, _due, _name, ref in ordered)
             reminder.invoice_names = ", ".join(names)
             reminder.payment_reference = ", ".join(ref for ref in refs if ref)
 
@@ -186,10 +196,6 @@ class DebtReminder(models.Model):
         for reminder in self:
             reminder.amount_due_text = format_amount(reminder.amount_due, reminder.currency_id)
             reminder.oldest_due_date_text = format_date(reminder.oldest_due_date) if reminder.oldest_due_date else ""
-
-    def _sorted_lines(self):
-        self.ensure_one()
-        return self.line_ids.sorted(lambda line: (line.date_maturity or line.date, line.move_name or "", line.id))
 
     def _debt_fetch_items(self):
         """Read the items of the reminders, and their invoices' references, in a few narrow queries
@@ -262,6 +268,7 @@ class DebtReminder(models.Model):
             "holidays": holidays,
             "cap_days": company.debt_reminder_cap_days,
             "plain_sms": company.debt_reminder_sms_plain,
+            "renderers": {},  # the templates compiled in this run, by language (see _debt_render)
         }
 
     @api.model
@@ -752,22 +759,35 @@ class DebtReminder(models.Model):
             }
         return result
 
-    def _debt_render(self, template, fields_to_render):
+    def _debt_render(self, template, fields_to_render, renderers=None):
         """Render ``fields_to_render`` of ``template`` (a mail.template or sms.template on reminders) for
         all of ``self``, each in its customer's language (the template's ``lang``). Each template field is
-        compiled once per language and batch, then rendered record by record (see
-        ``models/mail_render_mixin.py``): a template failing for one reminder fails only that one.
+        compiled once per language, then rendered record by record (see ``models/mail_render_mixin.py``):
+        a template failing for one reminder fails only that one.
 
+        :param renderers: a dict keeping the compiled renderers (or the compilation errors) between calls,
+            e.g. for the batches of a run (see :meth:`_debt_setup`); None: compiled for this call only
         :returns: ``(values by id, error by id)``
         """
+        renderers = {} if renderers is None else renderers
+
+        def renderer(localized, field, source, qweb):
+            key = (localized._name, localized.id, field, localized.env.lang, source)
+            if key not in renderers:
+                try:
+                    renderers[key] = localized._debt_qweb_renderer(source) if qweb else \
+                        localized._debt_inline_renderer(source)
+                except Exception as error:  # noqa: BLE001 - an invalid template fails all its reminders
+                    renderers[key] = error
+            return renderers[key]
+
         values = {rid: {} for rid in self.ids}
         errors = {}
         by_lang = defaultdict(list)
         if template.lang:
-            try:
-                render_lang = template._debt_inline_renderer(template.lang)
-            except Exception as error:  # noqa: BLE001 - an invalid template fails all its reminders
-                return {}, dict.fromkeys(self.ids, self._debt_render_error(template, error))
+            render_lang = renderer(template, "lang", template.lang, False)
+            if isinstance(render_lang, Exception):
+                return {}, dict.fromkeys(self.ids, self._debt_render_error(template, render_lang))
             for record in self:
                 try:
                     by_lang[render_lang(record) or False].append(record.id)
@@ -791,11 +811,10 @@ class DebtReminder(models.Model):
                         values[rid][field] = ""
                     continue
                 qweb = getattr(template._fields[field], "render_engine", "inline_template") == "qweb"
-                try:
-                    render = localized._debt_qweb_renderer(source) if qweb else localized._debt_inline_renderer(source)
-                except Exception as error:  # noqa: BLE001 - an invalid template fails all its reminders
+                render = renderer(localized, field, source, qweb)
+                if isinstance(render, Exception):  # an invalid template fails all its reminders
                     for rid in res_ids:
-                        errors.setdefault(rid, self._debt_render_error(template, error))
+                        errors.setdefault(rid, self._debt_render_error(template, render))
                     continue
                 for record in records:
                     if record.id in errors:
@@ -879,6 +898,8 @@ class DebtReminder(models.Model):
         :returns: ``[(reminder, chatter message values, mail.mail values)]``
         """
         company = setup["company"]
+        # translated once per batch, filled in per reminder (as _() would do, with the same arguments)
+        summary_text = _("Payment reminder e-mailed to %(recipient)s: %(subject)s (%(invoices)s; %(amount)s).")
         items = []
         by_template = defaultdict(list)
         for reminder in self:
@@ -890,7 +911,7 @@ class DebtReminder(models.Model):
             by_template[reminder.rule_id.mail_template_id].append(reminder.id)
         for template, reminder_ids in by_template.items():
             reminders = self.browse(reminder_ids)
-            rendered, errors = reminders._debt_render(template, EMAIL_FIELDS)
+            rendered, errors = reminders._debt_render(template, EMAIL_FIELDS, setup["renderers"])
             for reminder in reminders:
                 if reminder.id in errors:
                     outcome[reminder]["errors"].append(_(
@@ -908,10 +929,9 @@ class DebtReminder(models.Model):
                 # The chatter shows a summary: the full e-mail goes out from body_html and stays on the
                 # reminder (its E-mail tab). Sanitizing every e-mail again for the chatter would double the
                 # cost of a run (Odoo sanitizes an HTML value twice when creating a record).
-                summary = Markup("<p>%s</p>") % _(
-                    "Payment reminder e-mailed to %(recipient)s: %(subject)s (%(invoices)s; %(amount)s).",
-                    recipient=recipient.email, subject=values.get("subject") or "",
-                    invoices=reminder.invoice_names, amount=reminder.amount_due_text)
+                summary = Markup("<p>%s</p>") % (summary_text % {
+                    "recipient": recipient.email, "subject": values.get("subject") or "",
+                    "invoices": reminder.invoice_names, "amount": reminder.amount_due_text})
                 message_values = {
                     "model": "res.partner",
                     "res_id": partner.id,
@@ -954,7 +974,7 @@ class DebtReminder(models.Model):
             by_template[reminder.rule_id.sms_template_id].append(reminder.id)
         for template, reminder_ids in by_template.items():
             reminders = self.browse(reminder_ids)
-            rendered, errors = reminders._debt_render(template, ("body",))
+            rendered, errors = reminders._debt_render(template, ("body",), setup["renderers"])
             for reminder in reminders:
                 if reminder.id in errors:
                     outcome[reminder]["errors"].append(_(
@@ -1057,8 +1077,9 @@ class DebtReminder(models.Model):
         # the cache gets the values written, as with write() (and no query to read them again)
         for index, fname in enumerate(fnames):
             field = self._fields[fname]
-            self.env.cache.update(reminders, field, [field.convert_to_cache(values[index], reminders)
-                                                     for values in rows.values()])
+            self.env.cache.update(reminders, field, [
+                field.convert_to_cache(values[index], reminder)  # per reminder: a Monetary reads its currency
+                for reminder, values in zip(reminders, rows.values(), strict=True)])
         reminders.invalidate_recordset(["write_uid", "write_date"])
         reminders.modified(fnames)
 
@@ -1115,17 +1136,19 @@ class DebtReminder(models.Model):
     def _debt_escalate(self, sent, activities):
         """Escalations of the rules of ``self`` (processed, sent or failed), and follow-up activities."""
         states = dict(self._fields["state"]._description_selection(self.env))
+        # translated once per batch, filled in per reminder (as _() would do, with the same arguments)
+        note = _("The reminder %(rule)s was %(state)s for %(amount)s (%(invoices)s). Please call the customer.")
+        summaries = {}
         for reminder in self:
             rule = reminder.rule_id
             if rule.escalate_activity and reminder not in activities:
+                if rule not in summaries:
+                    summaries[rule] = rule.activity_summary or _("Follow up the payment reminder %s", rule.name)
                 activities[reminder] = {
-                    "summary": rule.activity_summary or _("Follow up the payment reminder %s", rule.name),
-                    "note": _(
-                        "The reminder %(rule)s was %(state)s for %(amount)s (%(invoices)s). Please call the "
-                        "customer.",
-                        rule=rule.name,
-                        state=states[reminder.state], amount=reminder.amount_due_text,
-                        invoices=reminder.invoice_names),
+                    "summary": summaries[rule],
+                    "note": note % {
+                        "rule": rule.name, "state": states[reminder.state], "amount": reminder.amount_due_text,
+                        "invoices": reminder.invoice_names},
                     "activity_type": rule.activity_type_id,
                 }
         self._debt_followup_activities(activities)

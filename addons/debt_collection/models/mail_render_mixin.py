@@ -16,7 +16,7 @@ from lxml import html
 
 from odoo import _, models, tools
 from odoo.exceptions import AccessError
-from odoo.tools import safe_eval
+from odoo.tools import float_round, safe_eval
 from odoo.tools.rendering_tools import parse_inline_template
 
 from odoo.addons.base.models.res_lang import intersperse
@@ -55,12 +55,21 @@ class MailRenderMixin(models.AbstractModel):
 
     def _debt_amount_formatter(self):
         """``format_amount(amount, currency, lang_code=False)`` as :func:`odoo.tools.format_amount` in this
-        environment's language, with the language's data and each currency's format read once."""
+        environment's language, with the language's data and each currency's format read once, and the
+        usual grouping by thousands done by Python's own formatting."""
         env = self.env
         lang = tools.get_lang(env)
         grouping = ast.literal_eval(lang.grouping)
         thousands_sep, decimal_point = lang.thousands_sep or "", lang.decimal_point
         currencies = {}
+
+        if grouping == [3, 0]:
+            def group(integer):  # intersperse(integer, [3, 0], thousands_sep)[0] for a "%.2f" integer part
+                sign, digits = ("-", integer[1:]) if integer.startswith("-") else ("", integer)
+                return sign + f"{int(digits):,}".replace(",", thousands_sep)
+        else:
+            def group(integer):
+                return intersperse(integer, grouping, thousands_sep)[0]
 
         def format_amount(amount, currency, lang_code=False):
             if lang_code and lang_code != lang.code:
@@ -69,14 +78,13 @@ class MailRenderMixin(models.AbstractModel):
             if spec is None:
                 symbol = currency.symbol or ""
                 spec = currencies[currency.id] = (
-                    f"%.{currency.decimal_places}f", currency,
+                    f"%.{currency.decimal_places}f", currency.rounding,
                     f"{symbol}\N{NO-BREAK SPACE}" if currency.position == "before" else "",
                     "" if currency.position == "before" else f"\N{NO-BREAK SPACE}{symbol}")
-            fmt, currency, pre, post = spec
-            parts = (fmt % currency.round(amount)).split(".")
-            parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
-            formatted = decimal_point.join(parts).replace(" ", "\N{NO-BREAK SPACE}") \
-                .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+            fmt, rounding, pre, post = spec
+            integer, point, decimals = (fmt % float_round(amount, precision_rounding=rounding)).partition(".")
+            formatted = (group(integer) + (decimal_point + decimals if point else "")) \
+                .replace(" ", "\N{NO-BREAK SPACE}").replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
             return f"{pre}{formatted}{post}"
 
         return format_amount

@@ -589,7 +589,7 @@ class TestReminderRendering(ReminderCommon):
             env = self.env(context={"lang": lang})
             fast = env["mail.render.mixin"]._debt_amount_formatter()
             for currency in (self.currency, self.eur, vnd, twd):
-                for amount in (0.0, 0.004, 1.5, -1234.567, 12500000.0, 987654321.987):
+                for amount in (0.0, 0.004, -0.004, 1.5, 999.995, -1234.567, 12500000.0, 987654321.987, -1e15):
                     self.assertEqual(fast(amount, currency), tools.format_amount(env, amount, currency),
                                      f"{lang} {currency.name} {amount}")
                 self.assertEqual(fast(1234.5, currency, lang_code="en_US"),

@@ -799,7 +799,9 @@ class DebtReminder(models.Model):
         mixin = self.env["mail.render.mixin"]
         for lang, res_ids in by_lang.items():
             localized = template.with_context(lang=lang) if lang else template
-            records = localized.env[self._name].browse(res_ids)
+            # prefetching the whole batch: the values the templates read (items, contact, amounts) are
+            # computed for all the reminders at once, not once per language and template
+            records = localized.env[self._name].browse(res_ids).with_prefetch(self._prefetch_ids)
             for field in fields_to_render:
                 if field in ("auto_delete", "mail_server_id"):
                     for rid in res_ids:
@@ -910,7 +912,7 @@ class DebtReminder(models.Model):
                 continue
             by_template[reminder.rule_id.mail_template_id].append(reminder.id)
         for template, reminder_ids in by_template.items():
-            reminders = self.browse(reminder_ids)
+            reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
             rendered, errors = reminders._debt_render(template, EMAIL_FIELDS, setup["renderers"])
             for reminder in reminders:
                 if reminder.id in errors:
@@ -973,7 +975,7 @@ class DebtReminder(models.Model):
                 continue
             by_template[reminder.rule_id.sms_template_id].append(reminder.id)
         for template, reminder_ids in by_template.items():
-            reminders = self.browse(reminder_ids)
+            reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
             rendered, errors = reminders._debt_render(template, ("body",), setup["renderers"])
             for reminder in reminders:
                 if reminder.id in errors:

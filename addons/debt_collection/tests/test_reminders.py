@@ -606,6 +606,28 @@ class TestReminderRendering(ReminderCommon):
                 self.assertEqual(fast(value, "dd MMM y"), odoos(value, "dd MMM y"))
             self.assertEqual(fast(False), "")
 
+    def test_languages_across_batches(self):
+        """The templates compiled in a run are kept between its batches, one per language: each batch
+        still renders each customer in its own language, whatever language the previous batch had."""
+        customers = {
+            "en_US": self._reminder_customer("Batch English", lang="en_US"),
+            "vi_VN": self._reminder_customer("Batch Viet", lang="vi_VN"),
+            "zh_TW": self._reminder_customer("Batch Chinese", lang="zh_TW"),
+            "vi_VN 2": self._reminder_customer("Batch Viet 2", lang="vi_VN"),
+        }
+        for customer in customers.values():
+            self._invoice_due(customer, 1234.5, TODAY - timedelta(days=7))
+        subjects = {"en_US": "Reminder: open invoices with", "vi_VN": "Nhắc nhở: hóa đơn chưa thanh toán với",
+                    "zh_TW": "提醒：與"}
+        with self.gateways():
+            self.run_cron(WORKING_TIME, send_batch_size=1)
+            for key, customer in customers.items():
+                mail = self._find_mail_mail_wpartners(customer, "outgoing")
+                self.assertTrue(mail.subject.startswith(subjects[key.split()[0]]), f"{key}: {mail.subject}")
+                self.assertIn(customer.name, mail.body_html)
+        self.assertEqual(self.reminders(self.env["res.partner"].concat(*customers.values())).mapped("state"),
+                         ["sent"] * 4)
+
     def test_inline_renderer_is_odoos(self):
         template = self.rule[7].sms_template_id
         customer = self._reminder_customer("Render Me", lang="vi_VN")

@@ -44,6 +44,14 @@ def test_plain_text_replaces_money_typography():
     assert sms_text.is_gsm(sms_text.sms_plain_text("Số tiền: 12.500.000\u00a0₫ – “cảm ơn”…"))
 
 
+def test_typography_replaces_each_character_alone():
+    text = "A\u00a0B\u202fC\u2009D\u2007E \u2010\u2011\u2012\u2013\u2014 \u2018x\u2019 \u201cy\u201d\u2026 ₫ đ 貴 €"
+    expected = "".join(sms_text.TYPOGRAPHY.get(char, char) for char in text)
+    assert sms_text.sms_typography(text) == expected == "A B C D E ----- 'x' \"y\"... ₫ đ 貴 €"
+    assert sms_text.sms_typography(None) == ""
+    assert sms_text.sms_plain_text(text) == "A B C D E ----- 'x' \"y\"... VND d 貴 €"
+
+
 # --- segments -------------------------------------------------------------------------------------------------------
 
 def test_segments_gsm():
@@ -53,6 +61,8 @@ def test_segments_gsm():
     assert sms_text.sms_segments("a" * 306)["segments"] == 2
     assert sms_text.sms_segments("a" * 307)["segments"] == 3
     assert sms_text.sms_segments("€" * 80) == {"encoding": "GSM", "length": 160, "segments": 1}  # extension: 2 each
+    assert sms_text.sms_segments("a{b}c\\d") == {"encoding": "GSM", "length": 10, "segments": 1}
+    assert sms_text.sms_segments("a" * 150 + "€" * 6)["segments"] == 2  # 162 septets
 
 
 def test_segments_unicode():

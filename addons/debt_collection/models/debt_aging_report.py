@@ -541,7 +541,7 @@ class DebtAgingReport(models.TransientModel):
         self._compute_lines()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Aging as of %s", fields.Date.to_string(self.date_at)),
+            "name": _("Aging as of %(date)s", date=format_date(self.env, self.date_at)),
             "res_model": "debt.aging.report.line",
             "view_mode": "pivot,list,graph",
             "views": [(False, "pivot"), (False, "list"), (False, "graph")],
@@ -656,7 +656,8 @@ class DebtAgingReportLine(models.TransientModel):
     collector_id = Many2oneNoForeignKey("res.users", readonly=True)
     company_id = Many2oneNoForeignKey("res.company", readonly=True)
     currency_id = Many2oneNoForeignKey("res.currency", readonly=True)
-    bucket_id = Many2oneNoForeignKey("debt.aging.report.bucket", string="Column", readonly=True)
+    bucket_id = Many2oneNoForeignKey("debt.aging.report.bucket", string="Column", readonly=True,
+                                     group_expand="_read_group_bucket_ids")
     create_uid = Many2oneNoForeignKey("res.users", string="Created by", readonly=True, automatic=True)
     write_uid = Many2oneNoForeignKey("res.users", string="Last Updated by", readonly=True, automatic=True)
     bucket_index = fields.Integer(string="Column Number", readonly=True, aggregator=False)
@@ -666,6 +667,26 @@ class DebtAgingReportLine(models.TransientModel):
     customer_total = fields.Monetary(readonly=True, aggregator="max")
     credit_limit = fields.Monetary(readonly=True, aggregator="max")
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator="max")
+
+    @api.model
+    def _read_group_bucket_ids(self, buckets, domain):
+        """Every column of the reports shown, in age order, also those that hold nothing: an aging report
+        always shows all its columns (Not due ... Over N), not only those with an amount."""
+        return buckets.search([("report_id", "in", buckets.report_id.ids)])
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        # Odoo fills the empty groups of a group_expand field only in lazy mode; the pivot's column headers
+        # and the graph read the columns alone in eager mode: read them lazily then (the same groups, with
+        # the empty columns), under the eager mode's name of the count
+        groupby_list = [groupby] if isinstance(groupby, str) else list(groupby)
+        if not lazy and groupby_list == ["bucket_id"]:
+            rows = super().read_group(domain, fields, groupby_list, offset=offset, limit=limit, orderby=orderby,
+                                      lazy=True)
+            for row in rows:
+                row["__count"] = row.pop("bucket_id_count", 0)
+            return rows
+        return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
 
     def action_open_items(self):
         """Drill down: the open items behind these lines (one pivot cell, one line, or a selection of

@@ -203,6 +203,37 @@ class TestAgingReport(DebtCollectionCommon):
         columns = self.env["debt.aging.report.line"]._read_group(action["domain"], ["bucket_id"], ["amount:sum"])
         self.assertEqual([bucket.bucket_index for bucket, _amount in columns], [0, 1, 2, 3, 4, 5, 6, 7])
 
+    def test_pivot_shows_every_column(self):
+        # this customer has nothing in 76-90: the column is still there, empty, in its place
+        report = self.env["debt.aging.report"].create({"partner_ids": [Command.set(self.customer.ids)]})
+        action = report.action_view_report()
+        lines = self.env["debt.aging.report.line"]
+        self.assertEqual(sorted(report.line_ids.mapped("bucket_index")), [0, 1, 2, 3, 4, 5, 7])
+        labels = ["Not due", "1-15", "16-30", "31-45", "46-60", "61-75", "76-90", "Over 90"]
+        # the pivot's column headers: the columns alone, in eager mode
+        columns = lines.read_group(action["domain"], ["amount:sum"], ["bucket_id"], lazy=False)
+        self.assertEqual([column["bucket_id"][1] for column in columns], labels)
+        self.assertEqual([column["__count"] for column in columns], [1, 1, 1, 1, 1, 1, 0, 1])
+        self.assertEqual([round(column["amount"], 2) for column in columns],
+                         [200.0, 1250.0, 500.0, -100.0, 200.0, 300.0, 0.0, 300.0])
+        self.assertEqual(lines.search(columns[6]["__domain"]), lines)  # the empty column's cell opens nothing
+        self.assertEqual(lines.search(columns[1]["__domain"]).bucket_index, 1)
+        # the pivot's cells: only those that hold something
+        cells = lines.read_group(action["domain"], ["amount:sum"], ["partner_id", "bucket_id"], lazy=False)
+        self.assertEqual(len(cells), 7)
+        # web_read_group (the graph's call; Odoo's graph view itself leaves out groups without records), and
+        # the list grouped by column (lazy)
+        graph = lines.web_read_group(action["domain"], ["amount:sum"], ["bucket_id"], lazy=False)
+        self.assertEqual([group["bucket_id"][1] for group in graph["groups"]], labels)
+        grouped = lines.read_group(action["domain"], ["amount:sum"], ["bucket_id"])
+        self.assertEqual([group["bucket_id_count"] for group in grouped], [1, 1, 1, 1, 1, 1, 0, 1])
+        # another report's columns never mix in
+        other = self.env["debt.aging.report"].create({
+            "partner_ids": [Command.set(self.other.ids)], "interval_mode": "list", "interval_list": "30"})
+        other_columns = lines.read_group(other.action_view_report()["domain"], ["amount:sum"], ["bucket_id"],
+                                         lazy=False)
+        self.assertEqual([column["bucket_id"][1] for column in other_columns], ["Not due", "1-30", "Over 30"])
+
     def test_drill_down_to_items_and_invoice(self):
         report = self._report()
         report._compute_lines()

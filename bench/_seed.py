@@ -36,6 +36,7 @@ DATA_DIR = os.path.join(tempfile.gettempdir(), "dc_bench_data")
 BENCH_LOGIN_PREFIX = "bench_salesperson_"
 BENCH_PARTNER_REF = "BENCH-C"  # res_partner.ref prefix of the seeded customers
 BENCH_MOVE_PREFIX = "BENCH/"  # account_move.name prefix of the seeded invoices / credit notes
+BENCH_PAYMENT_PREFIX = "BENCHPAY/"  # account_move.name prefix of the seeded payments (seed_payments)
 
 
 def load_text():
@@ -394,6 +395,159 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
             t=timings["total"], parts=", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "total"),
             **stats))
     return stats
+
+
+def seeded_payments(cr):
+    """(payments, invoices paid in full) already seeded by :func:`seed_payments` in this database."""
+    cr.execute("""SELECT COUNT(*), COUNT(*) FILTER (WHERE p.full_reconcile_id IS NOT NULL)
+                    FROM account_move m
+                    JOIN account_move_line aml ON aml.move_id = m.id AND aml.credit > 0
+                    JOIN account_partial_reconcile p ON p.credit_move_id = aml.id
+                   WHERE m.name LIKE %s""", [BENCH_PAYMENT_PREFIX + "%"])
+    return cr.fetchone()
+
+
+def seed_payments(cr, paid, share, days=60, log=print):
+    """Customer payments in bulk SQL, received over the last ``days`` days, on the invoices :func:`seed` made:
+    ``paid`` invoices paid in full (reconciled: no longer open today, open before their payment), and about
+    ``share`` of the other invoices paid in part (30 to 70 % of them: still open today, for more before the
+    payment). Credit notes stay unpaid.
+
+    Each payment is a posted entry of the company's bank journal dated the day it was received (never before its
+    invoice), its receivable line reconciled with the invoice's by an ``account_partial_reconcile`` of that day
+    (``max_date``), and, for the invoices paid in full, an ``account_full_reconcile``; the invoices' open amounts,
+    reconciled flags, matching numbers and payment states are updated as Odoo's reconciliation leaves them. So
+    an aging report as of a day in the past must add back what was paid since (the partial reconciliations dated
+    after it), as Odoo's and OCA's reports do.
+
+    Commits, then VACUUM ANALYZEs the tables. Returns a dict of counts and timings (seconds).
+    """
+    odoo = import_odoo()
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    if any(seeded_payments(cr)):
+        raise RuntimeError("payments already seeded")
+    start = time.perf_counter()
+    timings = {}
+    company = env.company
+    bank = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+    if not (bank and bank.default_account_id):
+        raise RuntimeError("no bank journal with a default account")
+    params = {
+        "paid": paid, "share": share, "days": days, "company": company.id, "currency": company.currency_id.id,
+        "journal": bank.id, "bank_account": bank.default_account_id.id, "invoices": BENCH_MOVE_PREFIX + "%",
+        "prefix": BENCH_PAYMENT_PREFIX,
+    }
+    t = time.perf_counter()
+    cr.execute(f"""
+        CREATE TEMP TABLE bench_pay ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY i.line_id)::int AS g, i.*,
+               nextval('account_move_id_seq')::int AS move_id,
+               nextval('account_partial_reconcile_id_seq')::int AS partial_id,
+               CASE WHEN i.in_full THEN nextval('account_full_reconcile_id_seq')::int END AS full_id
+          FROM (SELECT inv.line_id, inv.inv_move_id, inv.partner_id, inv.account_id, inv.rank <= %(paid)s AS in_full,
+                       CASE WHEN inv.rank <= %(paid)s THEN inv.residual
+                            ELSE round(inv.residual * (0.3 + 0.4 * {_u('inv.line_id', 23)})::numeric, 2) END AS amount,
+                       GREATEST(inv.inv_date, CURRENT_DATE - floor({_u('inv.line_id', 24)} * %(days)s)::int) AS pay_date
+                  FROM (SELECT aml.id AS line_id, aml.move_id AS inv_move_id, aml.partner_id, aml.account_id,
+                               aml.date AS inv_date, aml.amount_residual AS residual,
+                               row_number() OVER (ORDER BY hashint4extended(aml.id, 21), aml.id) AS rank
+                          FROM account_move_line aml
+                          JOIN account_move m ON m.id = aml.move_id
+                         WHERE m.name LIKE %(invoices)s AND m.move_type = 'out_invoice'
+                           AND aml.display_type = 'payment_term' AND aml.amount_residual > 0) inv
+                 WHERE inv.rank <= %(paid)s OR {_u('inv.line_id', 22)} < %(share)s) i
+    """, params)
+    timings["plan"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    cr.execute("SET LOCAL session_replication_role = replica")
+    indexes = _drop_secondary_indexes(cr, ["account_move", "account_move_line", "account_partial_reconcile"])
+    cr.execute("""
+        INSERT INTO account_move (
+            id, journal_id, company_id, partner_id, commercial_partner_id, currency_id, sequence_prefix,
+            sequence_number, name, ref, state, move_type, auto_post, payment_state, date, invoice_currency_rate,
+            amount_untaxed, amount_tax, amount_total, amount_residual, amount_untaxed_signed,
+            amount_untaxed_in_currency_signed, amount_tax_signed, amount_total_signed, amount_total_in_currency_signed,
+            amount_residual_signed, is_storno, always_tax_exigible, checked, posted_before, made_sequence_gap,
+            is_manually_modified, create_uid, write_uid, create_date, write_date)
+        SELECT move_id, %(journal)s, %(company)s, partner_id, partner_id, %(currency)s, %(prefix)s,
+               g, %(prefix)s || lpad(g::text, 7, '0'), 'Bench payment', 'posted', 'entry', 'no', 'not_paid', pay_date,
+               1.0, 0, 0, amount, 0, 0, 0, 0, amount, amount, 0, false, true, true, true, false, false,
+               1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+          FROM bench_pay ORDER BY g
+    """, params)
+    # kind 1: the bank line (debit), kind 2: the receivable line (credit), reconciled with the invoice's
+    cr.execute("""
+        INSERT INTO account_move_line (
+            move_id, journal_id, company_id, company_currency_id, sequence, account_id, currency_id, partner_id,
+            move_name, parent_state, name, display_type, date, date_maturity, debit, credit, balance, amount_currency,
+            amount_residual, amount_residual_currency, reconciled, full_reconcile_id, matching_number,
+            quantity, price_unit, price_subtotal, price_total, discount, tax_tag_invert,
+            create_uid, write_uid, create_date, write_date)
+        SELECT p.move_id, %(journal)s, %(company)s, %(currency)s, k.kind * 10,
+               CASE WHEN k.kind = 1 THEN %(bank_account)s ELSE p.account_id END, %(currency)s, p.partner_id,
+               %(prefix)s || lpad(p.g::text, 7, '0'), 'posted', 'Bench payment', 'product', p.pay_date, p.pay_date,
+               CASE WHEN k.kind = 1 THEN p.amount ELSE 0 END, CASE WHEN k.kind = 2 THEN p.amount ELSE 0 END,
+               CASE WHEN k.kind = 1 THEN p.amount ELSE -p.amount END,
+               CASE WHEN k.kind = 1 THEN p.amount ELSE -p.amount END,
+               CASE WHEN k.kind = 1 THEN p.amount ELSE 0 END, CASE WHEN k.kind = 1 THEN p.amount ELSE 0 END,
+               k.kind = 2, CASE WHEN k.kind = 2 THEN p.full_id END,
+               CASE WHEN k.kind = 2 THEN COALESCE(p.full_id::text, 'P' || p.partial_id) END,
+               0, 0, 0, 0, 0, false, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+          FROM bench_pay p CROSS JOIN (VALUES (1), (2)) k(kind)
+      ORDER BY p.g, k.kind
+    """, params)
+    cr.execute("""
+        INSERT INTO account_full_reconcile (id, create_uid, write_uid, create_date, write_date)
+        SELECT full_id, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM bench_pay WHERE in_full ORDER BY g
+    """)
+    cr.execute("""
+        INSERT INTO account_partial_reconcile (
+            id, debit_move_id, credit_move_id, full_reconcile_id, debit_currency_id, credit_currency_id, company_id,
+            max_date, amount, debit_amount_currency, credit_amount_currency, create_uid, write_uid, create_date,
+            write_date)
+        SELECT p.partial_id, p.line_id, aml.id, p.full_id, %(currency)s, %(currency)s, %(company)s,
+               p.pay_date, p.amount, p.amount, p.amount, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+          FROM bench_pay p
+          JOIN account_move_line aml ON aml.move_id = p.move_id AND aml.credit > 0
+      ORDER BY p.g
+    """, params)
+    # the invoices: what is left to pay, as Odoo's reconciliation leaves it
+    cr.execute("""
+        UPDATE account_move_line aml
+           SET amount_residual = aml.amount_residual - p.amount,
+               amount_residual_currency = aml.amount_residual_currency - p.amount,
+               reconciled = p.in_full, full_reconcile_id = p.full_id,
+               matching_number = COALESCE(p.full_id::text, 'P' || p.partial_id)
+          FROM bench_pay p
+         WHERE aml.id = p.line_id
+    """)
+    cr.execute("""
+        UPDATE account_move m
+           SET amount_residual = m.amount_residual - p.amount,
+               amount_residual_signed = m.amount_residual_signed - p.amount,
+               payment_state = CASE WHEN p.in_full THEN 'paid' ELSE 'partial' END
+          FROM bench_pay p
+         WHERE m.id = p.inv_move_id
+    """)
+    timings["rows"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for definition in indexes:
+        cr.execute(definition)
+    cr.execute("SET LOCAL session_replication_role = DEFAULT")
+    timings["indexes"] = time.perf_counter() - t
+    cr.commit()
+    t = time.perf_counter()
+    vacuum_analyze(cr.dbname, ["account_move", "account_move_line", "account_partial_reconcile",
+                               "account_full_reconcile"])
+    timings["vacuum analyze"] = time.perf_counter() - t
+    env.invalidate_all()
+    payments, full = seeded_payments(cr)
+    timings["total"] = time.perf_counter() - start
+    parts = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "total")
+    log(f"seeded {payments} payments over the last {days} days ({full} invoices paid in full, {payments - full} in "
+        f"part) in {timings['total']:.1f} s ({parts})")
+    return {"payments": payments, "paid_in_full": full, "timings": timings}
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Benchmark of the aging report (issue 3), against OCA's aged partner balance on the same data.
 
-Seeds 1,000,000 open receivable items over 50,000 customers in bulk SQL, then prints:
+Seeds 1,000,000 open receivable items over 50,000 customers in bulk SQL, and payments received over the last
+60 days (``_seed.seed_payments``: 50,000 more invoices paid in full, a fifth of the open ones paid in part), then
+prints:
 - the report's compute: ``debt.aging.report`` create + ``_compute_lines()``, default profile, grouped by
   salesperson, as a collection manager (aim: under 3 s); and with OCA's columns (30, 60, 90, 120 days);
+- the compute as of 30 days ago (``--past-days``), which adds back what was paid since to the open amounts,
+  and its total against the receivable account's balance on that day (they must agree);
 - the floor: a bare ``SELECT partner, bucket, SUM(amount_residual) ... GROUP BY`` over the same rows;
 - the XLSX of the report (``_render_xlsx()``, every customer): time (aim: under 15 s), the peak of the
   process's resident memory above what it was before (sampled every 5 ms) (aim: under 500 MB), and
@@ -11,12 +15,14 @@ Seeds 1,000,000 open receivable items over 50,000 customers in bulk SQL, then pr
 - OCA ``account_financial_report``'s aged partner balance, computed the way its wizard does
   (``report.account_financial_report.aged_partner_balance._get_report_values``: same date, the receivable
   accounts, all partners, lines loaded into Python), its time and memory, and the ratio to ours (aim: ours
-  10 times faster). OCA's add-on is installed beside debt_collection in the bench database only when it can
-  be found (``pip install --no-deps odoo-addon-account_financial_report==18.0.*`` and its OCA dependencies
-  odoo-addon-date_range, odoo-addon-report_xlsx into Odoo's Python); otherwise "OCA comparison skipped".
+  10 times faster), today and as of the past date, with the totals of both. OCA's add-on is installed beside
+  debt_collection in the bench database only when it can be found (``pip install --no-deps
+  odoo-addon-account_financial_report==18.0.*`` and its OCA dependencies odoo-addon-date_range,
+  odoo-addon-report_xlsx into Odoo's Python); otherwise "OCA comparison skipped".
 
 Run it with ``bash scripts/bench.sh bench/aging.py`` (or ``make bench``). Options: ``--customers``,
-``--items``, ``--runs``, ``--no-oca``, ``--reuse``/``--keep`` (keep the database between runs).
+``--items``, ``--paid``, ``--partly-paid``, ``--past-days``, ``--runs``, ``--no-oca``, ``--reuse``/``--keep``
+(keep the database between runs).
 """
 
 import argparse
@@ -34,6 +40,7 @@ odoo = _seed.import_odoo()
 
 OCA_MODULES = ("account_financial_report", "date_range", "report_xlsx")
 OCA_BOUNDS = "30,60,90,120"  # OCA's columns: current, 1-30, 31-60, 61-90, 91-120, older
+OCA_COLUMNS = ("current", "30_days", "60_days", "90_days", "120_days", "older")  # the same, as OCA names them
 
 
 def oca_status():
@@ -120,6 +127,49 @@ def report_summary(report):
     return report.env.cr.fetchone()
 
 
+def report_cells(report):
+    """{(customer name, column number): amount} of a report's lines."""
+    report.env.cr.execute("""SELECT p.name, l.bucket_index, l.amount FROM debt_aging_report_line l
+                               JOIN res_partner p ON p.id = l.partner_id WHERE l.report_id = %s""", [report.id])
+    cells = {}
+    for name, index, amount in report.env.cr.fetchall():
+        cells[name, index] = cells.get((name, index), 0.0) + float(amount)
+    return cells
+
+
+def oca_cells(result):
+    """{(customer name, column number): amount} of OCA's aged partner balance (its columns are OCA_BOUNDS')."""
+    cells = {}
+    for account in result:
+        for partner in account["partners"]:
+            for index, key in enumerate(OCA_COLUMNS):
+                if partner[key]:
+                    cells[partner["name"], index] = cells.get((partner["name"], index), 0.0) + partner[key]
+    return cells
+
+
+def compare_cells(ours, theirs):
+    """Print how many customer-and-column cells the two reports have, and those that differ by a cent or more."""
+    keys = set(ours) | set(theirs)
+    differ = sorted(key for key in keys if abs(ours.get(key, 0.0) - theirs.get(key, 0.0)) >= 0.005)
+    print(f"  cells (customer x column, OCA's columns): {len(keys)} compared, "
+          f"{'all agree to the cent' if not differ else f'{len(differ)} DIFFER'}")
+    for key in differ[:5]:
+        print(f"    {key}: ours {ours.get(key, 0.0):,.2f}, OCA {theirs.get(key, 0.0):,.2f}")
+
+
+def receivable_balance(cr, date_at):
+    """The receivable accounts' balance on ``date_at`` (posted lines dated up to it): what an aging report as of that
+    day must total, whatever was reconciled since (a reconciliation moves no money between the two lines' totals)."""
+    cr.execute("""
+        SELECT COALESCE(SUM(aml.balance), 0)
+          FROM account_move_line aml
+          JOIN account_account acc ON acc.id = aml.account_id
+         WHERE aml.parent_state = 'posted' AND acc.account_type = 'asset_receivable' AND aml.date <= %s
+    """, [date_at])
+    return cr.fetchone()[0]
+
+
 def floor_query(cr, thresholds, runs):
     """The bare aggregation over the same rows: open receivable items as of today, per customer and column."""
     sql = """
@@ -167,6 +217,11 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--paid", type=int, default=50_000,
+                        help="invoices paid in full over the last 60 days (seeded on top of --items)")
+    parser.add_argument("--partly-paid", type=float, default=0.2,
+                        help="share of the open invoices paid in part over the last 60 days")
+    parser.add_argument("--past-days", type=int, default=30, help="the past report is as of this many days ago")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-oca", action="store_true", help="skip OCA's aged partner balance")
     parser.add_argument("--tracemalloc", action="store_true",
@@ -189,9 +244,13 @@ def main():
         with registry.cursor() as cr:
             seeded = _seed.seeded_counts(cr)
             if any(seeded):
-                print(f"reused seed: {seeded[0]} customers, {seeded[1]} items")
+                payments, full = _seed.seeded_payments(cr)
+                print(f"reused seed: {seeded[0]} customers, {seeded[1]} invoices and credit notes, {payments} "
+                      f"payments ({full} invoices paid in full)")
             else:
-                _seed.seed(cr, customers=args.customers, items=args.items)
+                # the invoices paid in full come on top of the items that stay open
+                _seed.seed(cr, customers=args.customers, items=args.items + args.paid)
+                _seed.seed_payments(cr, paid=args.paid, share=args.partly_paid)
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             manager = env.ref("base.user_admin")
             env = odoo.api.Environment(cr, manager.id, {"lang": "en_US", "tz": "UTC"})
@@ -204,13 +263,30 @@ def main():
                 f"aging compute (profile {report.profile_id.name!r}: {report.bounds_used}, by salesperson)", times,
                 f"; {lines} lines, {customers} customers, {items} items, total {total:,.2f}")
 
+            # 1b. as of a day in the past: the open amounts of that day, rebuilt from the reconciliations since
+            past_date = today - datetime.timedelta(days=args.past_days)
+            past, times = compute(env, {"date_at": past_date, "groupby": "salesperson"}, args.runs)
+            past_lines, past_customers, past_total, past_items = report_summary(past)
+            summary["past"] = figures(
+                f"aging compute as of {past_date} ({args.past_days} days ago, paid amounts added back)", times,
+                f"; {past_lines} lines, {past_customers} customers, {past_items} items, total {past_total:,.2f}")
+            balance = receivable_balance(cr, past_date)
+            print(f"  receivable balance on {past_date}: {balance:,.2f} -> "
+                  f"{'agrees' if abs(balance - past_total) < 0.005 else 'DIFFERS'} with the report's total")
+
             # 2. the same with OCA's columns
             report, times = compute(env, {"date_at": today, "groupby": "salesperson", "interval_mode": "list",
                                           "interval_list": OCA_BOUNDS}, args.runs)
             lines30, customers30, total30, _items30 = report_summary(report)
+            cells_today = report_cells(report) if oca else None
             summary["ours_oca_columns"] = figures(
                 f"aging compute (columns {report.bounds_used}, by salesperson)", times,
                 f"; {lines30} lines, {customers30} customers")
+
+            if oca:  # the past report with OCA's columns, to compare with OCA's cell by cell (not timed)
+                past_oca_columns, _times = compute(env, {"date_at": past_date, "groupby": "salesperson",
+                                                         "interval_mode": "list", "interval_list": OCA_BOUNDS}, 0)
+                cells_past = report_cells(past_oca_columns)
 
             # 3. the floor
             from odoo.addons.debt_collection.tools import aging as aging_tools
@@ -274,10 +350,23 @@ def main():
                       f"[{_seed.load_text()}]")
                 agree = abs(oca_total - float(total)) < 0.01 * max(1, len(rows))
                 print(f"  totals {'agree' if agree else 'DIFFER'}: ours {total:,.2f}, OCA {oca_total:,.2f}")
+                compare_cells(cells_today, oca_cells(result))
                 del result
                 for key, label in (("ours_oca_columns", "same columns"), ("ours", "default profile")):
                     print(f"  OCA / ours ({label}): {elapsed / summary[key]['median']:.1f}x "
                           f"(aim: at least 10x)")
+                # as of the past date
+                cr.rollback()
+                env.invalidate_all()
+                result, elapsed, before, peak = with_peak_rss(lambda: oca_aged_balance(env, past_date))
+                oca_total = sum(account["residual"] for account in result)
+                print(f"OCA aged partner balance as of {past_date}: {elapsed:.3f} s, peak RSS +{peak:.0f} MB, "
+                      f"total {oca_total:,.2f}  [{_seed.load_text()}]")
+                agree = abs(oca_total - float(past_total)) < 0.01 * max(1, len(rows))
+                print(f"  totals {'agree' if agree else 'DIFFER'}: ours {past_total:,.2f}, OCA {oca_total:,.2f}")
+                compare_cells(cells_past, oca_cells(result))
+                print(f"  OCA / ours (as of {past_date}): {elapsed / summary['past']['median']:.1f}x")
+                del result
             else:
                 print(f"OCA comparison skipped: {why}")
             cr.rollback()

@@ -182,12 +182,15 @@ class DebtAgingReport(models.TransientModel):
                       ) partials
                   GROUP BY line_id
                 ),""", date_at=self.date_at)
+            # the lines closed since date_at are looked up by id as an array (= ANY(ARRAY(...))), not with IN (...):
+            # PostgreSQL then reads the ids in order through the primary key, where a join would fetch them at
+            # random (bench/aging.py as of 30 days ago, 275,000 lines reconciled since: 0.4 s instead of 1.3 s)
             lines = SQL(
                 """(
                         SELECT %(columns)s FROM account_move_line aml WHERE %(open_now)s
                      UNION ALL
                         SELECT %(columns)s FROM account_move_line aml
-                         WHERE aml.id IN (SELECT line_id FROM late) AND NOT (%(open_now)s)
+                         WHERE aml.id = ANY(ARRAY(SELECT line_id FROM late)) AND NOT (%(open_now)s)
                   ) aml
              LEFT JOIN late ON late.line_id = aml.id""", columns=columns, open_now=open_now)
             amount = SQL("aml.amount_residual + COALESCE(late.amount, 0)")

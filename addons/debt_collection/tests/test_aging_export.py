@@ -297,6 +297,21 @@ class TestAgingExport(DebtCollectionCommon):
         self.assertEqual(totals, {"Total Công ty Việt": "1,234,567", f"Total {self.company.name}": "2,270.00"})
         self.assertNotIn("grand_total", [row["kind"] for row in summary["rows"]])
 
+    def test_xlsx_totals_written_to_the_cent(self):
+        # 0.10 + 0.20 + 0.40 in binary floats is 0.7000000000000001: the subtotal and the grand total are written
+        # as the cents they are, not as that float
+        customers = self.env["res.partner"]
+        for name, amount in (("Cents A", 0.10), ("Cents B", 0.20), ("Cents C", 0.40)):
+            customers |= self._customer(name, user_id=self.salesman_b.id)
+            self._invoice(customers[-1], amount, 3)
+        self.assertNotEqual(0.10 + 0.20 + 0.40, 0.70)
+        report = self.env["debt.aging.report"].create({"partner_ids": [Command.set(customers.ids)]})
+        _header_row, _headers, rows = self._summary(self._workbook(report))
+        labels = [row[0].value for row in rows]
+        self.assertEqual(labels, ["Cents A", "Cents B", "Cents C", "Subtotal Sales B", "Grand Total"])
+        for row in rows[3:]:
+            self.assertEqual((row[3].value, row[10].value), (0.7, 0.7), row[0].value)
+
     def test_xlsx_without_detail_sheet(self):
         book = self._workbook(self._report(xlsx_detail=False))
         self.assertEqual(book.sheetnames, ["Summary"])

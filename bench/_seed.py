@@ -201,6 +201,21 @@ def ensure_salespeople(env, count=20):
     return users[:count]
 
 
+def _start_bulk_load(cr, tables):
+    """Foreign-key triggers off for this transaction (the rows to come are consistent by construction) and the
+    secondary indexes of ``tables`` dropped (building them again once the rows are in is much faster than updating
+    them row by row); returns what :func:`_end_bulk_load` needs."""
+    cr.execute("SET LOCAL session_replication_role = replica")
+    return _drop_secondary_indexes(cr, tables)
+
+
+def _end_bulk_load(cr, indexes):
+    """The indexes dropped by :func:`_start_bulk_load` built again, the foreign-key triggers back on."""
+    for definition in indexes:
+        cr.execute(definition)
+    cr.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
 def _drop_secondary_indexes(cr, tables):
     """Drop the indexes of ``tables`` that back no constraint; return the statements that create them again."""
     cr.execute("""
@@ -310,12 +325,9 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
     """, params)
     timings["item plan"] = time.perf_counter() - t
 
-    # Bulk load: foreign-key triggers off for this transaction (the rows are consistent by construction), and
-    # the tables' secondary indexes dropped now and built again once the rows are in (much faster than updating
-    # twenty indexes row by row).
+    # Bulk load (see _start_bulk_load)
     t = time.perf_counter()
-    cr.execute("SET LOCAL session_replication_role = replica")
-    indexes = _drop_secondary_indexes(cr, ["account_move", "account_move_line"])
+    indexes = _start_bulk_load(cr, ["account_move", "account_move_line"])
     timings["drop indexes"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -371,9 +383,7 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
     timings["move lines"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    for definition in indexes:
-        cr.execute(definition)
-    cr.execute("SET LOCAL session_replication_role = DEFAULT")
+    _end_bulk_load(cr, indexes)
     timings["indexes"] = time.perf_counter() - t
 
     cr.commit()  # drops the temp tables
@@ -460,8 +470,7 @@ def seed_payments(cr, paid, share, days=60, log=print):
     timings["plan"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    cr.execute("SET LOCAL session_replication_role = replica")
-    indexes = _drop_secondary_indexes(cr, ["account_move", "account_move_line", "account_partial_reconcile"])
+    indexes = _start_bulk_load(cr, ["account_move", "account_move_line", "account_partial_reconcile"])
     cr.execute("""
         INSERT INTO account_move (
             id, journal_id, company_id, partner_id, commercial_partner_id, currency_id, sequence_prefix,
@@ -532,9 +541,7 @@ def seed_payments(cr, paid, share, days=60, log=print):
     """)
     timings["rows"] = time.perf_counter() - t
     t = time.perf_counter()
-    for definition in indexes:
-        cr.execute(definition)
-    cr.execute("SET LOCAL session_replication_role = DEFAULT")
+    _end_bulk_load(cr, indexes)
     timings["indexes"] = time.perf_counter() - t
     cr.commit()
     t = time.perf_counter()

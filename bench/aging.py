@@ -212,6 +212,22 @@ def oca_aged_balance(env, date_at):
     return values["aged_partner_balance"]
 
 
+def oca_compared(env, date_at, our_total, our_cells, tolerance):
+    """Run OCA's aged partner balance as of ``date_at`` (from a clean transaction), print its time, memory and total
+    against ours, compare it with our report cell by cell; return its time in seconds."""
+    env.cr.rollback()
+    env.invalidate_all()
+    result, elapsed, before, peak = with_peak_rss(lambda: oca_aged_balance(env, date_at))
+    oca_total = sum(account["residual"] for account in result)
+    oca_partners = sum(len(account["partners"]) for account in result)
+    print(f"OCA aged partner balance as of {date_at} ({oca_partners} partners): {elapsed:.3f} s, "
+          f"peak RSS +{peak:.0f} MB over {before:.0f} MB, total {oca_total:,.2f}  [{_seed.load_text()}]")
+    agree = abs(oca_total - float(our_total)) < tolerance
+    print(f"  totals {'agree' if agree else 'DIFFER'}: ours {our_total:,.2f}, OCA {oca_total:,.2f}")
+    compare_cells(our_cells, oca_cells(result))
+    return elapsed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
@@ -337,36 +353,16 @@ def main():
                           f"tracemalloc: peak of Python allocations {traced:.1f} MB "
                           f"({time.perf_counter() - start:.1f} s with tracemalloc)")
 
-            # 5. OCA
+            # 5. OCA, today and as of the past date
             if oca:
-                cr.rollback()
-                env.invalidate_all()
-                result, elapsed, before, peak = with_peak_rss(lambda: oca_aged_balance(env, today))
-                oca_total = sum(account["residual"] for account in result)
-                oca_partners = sum(len(account["partners"]) for account in result)
+                tolerance = 0.01 * max(1, len(rows))
+                elapsed = oca_compared(env, today, total, cells_today, tolerance)
                 summary["oca"] = {"median": elapsed}
-                print(f"OCA aged partner balance ({oca_partners} partners): {elapsed:.3f} s, "
-                      f"peak RSS +{peak:.0f} MB over {before:.0f} MB, total {oca_total:,.2f}  "
-                      f"[{_seed.load_text()}]")
-                agree = abs(oca_total - float(total)) < 0.01 * max(1, len(rows))
-                print(f"  totals {'agree' if agree else 'DIFFER'}: ours {total:,.2f}, OCA {oca_total:,.2f}")
-                compare_cells(cells_today, oca_cells(result))
-                del result
                 for key, label in (("ours_oca_columns", "same columns"), ("ours", "default profile")):
                     print(f"  OCA / ours ({label}): {elapsed / summary[key]['median']:.1f}x "
                           f"(aim: at least 10x)")
-                # as of the past date
-                cr.rollback()
-                env.invalidate_all()
-                result, elapsed, before, peak = with_peak_rss(lambda: oca_aged_balance(env, past_date))
-                oca_total = sum(account["residual"] for account in result)
-                print(f"OCA aged partner balance as of {past_date}: {elapsed:.3f} s, peak RSS +{peak:.0f} MB, "
-                      f"total {oca_total:,.2f}  [{_seed.load_text()}]")
-                agree = abs(oca_total - float(past_total)) < 0.01 * max(1, len(rows))
-                print(f"  totals {'agree' if agree else 'DIFFER'}: ours {past_total:,.2f}, OCA {oca_total:,.2f}")
-                compare_cells(cells_past, oca_cells(result))
+                elapsed = oca_compared(env, past_date, past_total, cells_past, tolerance)
                 print(f"  OCA / ours (as of {past_date}): {elapsed / summary['past']['median']:.1f}x")
-                del result
             else:
                 print(f"OCA comparison skipped: {why}")
             cr.rollback()

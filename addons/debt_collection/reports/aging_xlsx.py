@@ -267,9 +267,9 @@ class AgingXlsxWriter:
                 cells.append(text_cell(row, group_col, group_name, text_style))
             if kind != "grand_total" and company_col is not None:
                 cells.append(text_cell(row, company_col, env["res.company"].browse(company_id).name, text_style))
-            # sums of floats (0.1 + 0.2 = 0.30000000000000004): written rounded to the currency's cents, as shown
-            digits = self.currency(currency_id).decimal_places
-            cells.append(number_cells(row, first_bucket, [round(value, digits) for value in payload], style))
+            # sums of floats (0.1 + 0.2 = 0.30000000000000004): written rounded as the currency rounds, as shown
+            currency = self.currency(currency_id)
+            cells.append(number_cells(row, first_bucket, [currency.round(value) for value in payload], style))
             rows.append(xlsx_rows.row_xml(row, cells))
         sheet.freeze_panes(header_row + 1, 1)
         sheet.autofilter(header_row, 0, max(row, header_row), len(columns) - 1)

@@ -73,7 +73,7 @@ def timeit(cr, func, runs=5, label="", warmup=1, log=print):
 
 
 def odoo_command():
-    path = shutil.which("odoo")
+    path = os.environ.get("ODOO_BIN") or shutil.which("odoo")
     if not path:
         raise SystemExit("bench: no 'odoo' command on PATH")
     return path

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run benchmark scripts with the Python interpreter of the `odoo` command (the one in its shebang), so that
-# they can `import odoo`.  Usage: scripts/bench.sh [bench/foo.py ...]   (default: every bench/*.py except the bench/_*.py helpers)
+# Run benchmark scripts with the Python interpreter of the `odoo` command (.venv's, or the one in the shebang of
+# an `odoo` given from outside), so that they can `import odoo`.  Usage: scripts/bench.sh [bench/foo.py ...]   (default: every bench/*.py except the bench/_*.py helpers)
 # The script runs with TZ=UTC (as Odoo's own launchers set it) and imports odoo through bench/_seed.py's
 # import_odoo(), which reads the source path from the `odoo` script when odoo is not importable as it is (the
 # `odoo` script itself is not run: a launcher such as `import odoo; odoo.cli.main()` has no __main__ guard).
@@ -11,11 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-odoo_bin="$(command -v odoo || true)"
-[ -n "$odoo_bin" ] || { echo "bench: no 'odoo' command on PATH" >&2; exit 1; }
-shebang="$(head -n 1 "$odoo_bin")"
-[[ $shebang == '#!'*python* ]] || { echo "bench: $odoo_bin does not start with a python shebang" >&2; exit 1; }
-read -r -a py <<<"${shebang#\#!}"   # e.g. /opt/odoo18/venv/bin/python3, or /usr/bin/env python3
+# shellcheck source=scripts/env.sh
+source scripts/env.sh || { echo "bench: the set-up failed (above)" >&2; exit 1; }
+read -r -a py <<<"$ODOO_PY"   # .venv/bin/python, or the Python of an `odoo` given from outside
 
 if [ "$#" -eq 0 ]; then
     shopt -s nullglob

@@ -85,14 +85,19 @@ fetch_src() {
             local file="$CACHE/$(basename "${src%%\?*}")"
             if [ ! -s "$file" ]; then
                 say "downloading Odoo 18.0 from $src"
-                python3 - "$src" "$file.part" <<'EOF' || die "cannot download Odoo 18.0 from $src: set ODOO_SRC to a pip-installable Odoo 18.0 source tarball, or use Docker (docker compose up, see README)"
+                local why
+                if ! why="$(python3 - "$src" "$file.part" 2>&1 <<'EOF'
 import shutil, sys, urllib.request
 try:
     with urllib.request.urlopen(sys.argv[1], timeout=60) as answer, open(sys.argv[2], "wb") as out:
         shutil.copyfileobj(answer, out)
 except Exception as error:
-    sys.exit(f"setup: {error}")
+    sys.exit(str(getattr(error, "reason", None) or error))
 EOF
+                )"; then
+                    rm -f "$file.part"
+                    die "cannot download Odoo 18.0 from $src (${why//$'\n'/ }): set ODOO_SRC to a pip-installable Odoo 18.0 source tarball, or use Docker (docker compose up, see README)"
+                fi
                 mv "$file.part" "$file"
             fi
             echo "$file"

@@ -135,7 +135,7 @@ build_venv() {
             || { tail -n 20 "$log" >&2; die "pip install of Odoo's requirements failed (log above)"; }
         "${pip[@]}" --no-deps --no-build-isolation "$file" >>"$log" 2>&1 \
             || { tail -n 20 "$log" >&2; die "pip install $file failed (log above)"; }
-        "$VENV/bin/odoo" --version >/dev/null || die ".venv/bin/odoo does not start"
+        "$VENV/bin/odoo" --version >/dev/null 2>&1 || die ".venv/bin/odoo does not start"
     fi
     echo "$key" >"$VENV/.setup-done"
     say "environment ready in $((SECONDS - started)) s"

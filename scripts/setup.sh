@@ -109,6 +109,9 @@ EOF
     esac
 }
 
+# The end of the pip log, without the notes of a pip configuration that lists missing local indexes.
+log_tail() { grep -v "is ignored: it is neither a file nor a directory" "$CACHE/setup.log" | tail -n 20 >&2; }
+
 build_venv() {
     local mode="$1" src="$2" key="$3" log="$CACHE/setup.log" file=""
     mkdir -p "$CACHE"
@@ -124,17 +127,17 @@ build_venv() {
     local pip=("$VENV/bin/python" -m pip install -q)
     say "installing the tools into .venv (log: $log)"
     : >"$log"
-    "${pip[@]}" -r requirements-dev.txt >>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "pip install -r requirements-dev.txt failed (log above)"; }
+    "${pip[@]}" -r requirements-dev.txt >>"$log" 2>&1 || { log_tail; die "pip install -r requirements-dev.txt failed (log above)"; }
     if [ "$mode" = full ]; then
         say "installing Odoo 18.0 from $file and its Python requirements into .venv (about 2 minutes)"
         "$VENV/bin/python" scripts/odoo_requirements.py "$file" >"$CACHE/odoo-requirements.txt" \
             || die "$file is not an Odoo 18.0 source tarball"
         # Some of Odoo's pins are source distributions whose setup.py needs pkg_resources (setuptools < 70).
-        "${pip[@]}" 'setuptools<70' wheel >>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "pip install setuptools failed"; }
+        "${pip[@]}" 'setuptools<70' wheel >>"$log" 2>&1 || { log_tail; die "pip install setuptools failed"; }
         "${pip[@]}" --no-build-isolation -r "$CACHE/odoo-requirements.txt" >>"$log" 2>&1 \
-            || { tail -n 20 "$log" >&2; die "pip install of Odoo's requirements failed (log above)"; }
+            || { log_tail; die "pip install of Odoo's requirements failed (log above)"; }
         "${pip[@]}" --no-deps --no-build-isolation "$file" >>"$log" 2>&1 \
-            || { tail -n 20 "$log" >&2; die "pip install $file failed (log above)"; }
+            || { log_tail; die "pip install $file failed (log above)"; }
         "$VENV/bin/odoo" --version >/dev/null 2>&1 || die ".venv/bin/odoo does not start"
     fi
     echo "$key" >"$VENV/.setup-done"

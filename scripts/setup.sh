@@ -161,8 +161,10 @@ check_external_odoo() {
 ensure_postgresql() {
     if ! command -v pg_isready >/dev/null 2>&1 || ! pg_isready -q; then
         command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql
-        local ver name status out
-        if ! read -r ver name _ status _ < <(pg_lsclusters -h 2>/dev/null | head -n 1); then
+        local ver name out port="${PGPORT:-5432}"
+        # The cluster of the port clients use (PGPORT, else 5432), else the first one.
+        if ! read -r ver name _ < <(pg_lsclusters -h 2>/dev/null | awk -v p="$port" '$3 == p' | head -n 1) \
+            && ! read -r ver name _ < <(pg_lsclusters -h 2>/dev/null | head -n 1); then
             say "creating a PostgreSQL cluster"
             ver="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
             as_root pg_createcluster "$ver" main >/dev/null || die "pg_createcluster $ver main failed"

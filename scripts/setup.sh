@@ -11,7 +11,8 @@
 #   ../shared/odoo/odoo-18.0-*.tar.xz when that exists (this project's machines and CI), else to Odoo's own
 #   18.0 nightly source tarball.
 # - PostgreSQL answering on its default socket, and a superuser role for the current user: Debian's
-#   `postgresql` is installed and its cluster started when none answers. wkhtmltopdf likewise (real PDFs).
+#   `postgresql` is installed and its cluster started when none answers. wkhtmltopdf likewise (real PDFs), and
+#   Chromium (the browser tours of the Odoo suite).
 #
 # .venv/.setup-done is written last, with a key of everything the environment was built from: a run killed
 # half-way leaves no key, and the next run builds the environment again instead of using it half-built.
@@ -192,6 +193,11 @@ ensure_wkhtmltopdf() {
     command -v wkhtmltopdf >/dev/null 2>&1 || apt_install wkhtmltopdf
 }
 
+# The browser tours (HttpCase.start_tour) run in Debian's Chromium, which Odoo's test framework finds by itself.
+ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || apt_install chromium
+}
+
 # --- main ---------------------------------------------------------------------------------------------------------
 odoo="$(external_odoo)"
 if [ "$MODE" = tools ]; then
@@ -216,3 +222,4 @@ if [ "$(cat "$VENV/.setup-done" 2>/dev/null)" != "$key" ]; then
 fi
 ensure_postgresql
 ensure_wkhtmltopdf
+ensure_chromium

@@ -77,7 +77,8 @@ def main():
             manager = env.ref("base.user_admin")
             salesperson = _seed.ensure_salespeople(env, 20)[0]
             cr.commit()
-            cr.execute("SELECT COUNT(*) FROM res_partner WHERE user_id = %s OR collector_id = %s",
+            cr.execute("SELECT COUNT(*) FROM res_partner WHERE user_id = %s OR EXISTS ("
+                       "SELECT 1 FROM jsonb_each_text(debt_collector_id) col WHERE col.value::int = %s)",
                        [salesperson.id, salesperson.id])
             own = cr.fetchone()[0]
 

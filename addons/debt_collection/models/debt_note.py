@@ -12,7 +12,7 @@ class DebtNote(models.Model):
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        domain=[("is_company", "=", True)])
+        domain=["|", ("is_company", "=", True), ("parent_id", "=", False)])
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
     author_id = fields.Many2one(

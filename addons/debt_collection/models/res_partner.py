@@ -162,6 +162,14 @@ class ResPartner(models.Model):
         self._debt_check_collection_write(vals)
         return super().write(vals)
 
+    def export_data(self, fields_to_export):
+        # Odoo's export reads the records' fields without checking their groups (the web client only offers
+        # the fields the user may read, but export_data is callable over RPC): check them here, so that the
+        # collection fields restricted by groups= are refused on this path too.
+        names = {path.replace(":id", "").replace(".id", "id").split("/")[0] for path in fields_to_export}
+        self.check_field_access_rights("read", [name for name in names if name in self._fields])
+        return super().export_data(fields_to_export)
+
     @api.constrains("payment_contact_id")
     def _check_payment_contact(self):
         for partner in self:
@@ -207,6 +215,7 @@ class ResPartner(models.Model):
             # sudo: the raw field is manager-only; the owner right is checked in write()
             partner.commercial_partner_id.sudo().collection_notes = partner.debt_collection_notes
 
+    @api.depends_context("uid", "company")
     def _compute_debt_note_count(self):
         counts = dict(self.env["debt.note"]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]))
@@ -409,6 +418,7 @@ class ResPartner(models.Model):
         string="Final Notice Sent", company_dependent=True, copy=False, readonly=True, groups=USER_GROUP,
         help="Set when a reminder rule marked as final notice went out to this customer.")
 
+    @api.depends_context("uid", "company")
     def _compute_debt_reminder_count(self):
         counts = dict(self.env["debt.reminder"]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)],
@@ -488,6 +498,7 @@ class ResPartner(models.Model):
         compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Promised",
         help="The customer's open promises to pay cover its overdue amount: reminders hold off.")
 
+    @api.depends_context("uid", "company")
     def _compute_debt_call_count(self):
         commercial = self.commercial_partner_id
         calls = dict(self.env["debt.call"]._read_group(

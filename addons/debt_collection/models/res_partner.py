@@ -34,7 +34,7 @@ class ResPartner(models.Model):
         help="Who chases this customer's payments in this company, when not its salesperson. "
              "Only a collection manager sets it.")
     collector_id = fields.Many2one(
-        "res.users", string="Collector", compute="_compute_collector_id", inverse="_inverse_collector_id",
+        "res.users", compute="_compute_collector_id", inverse="_inverse_collector_id",
         search="_search_collector_id", domain=[("share", "=", False)],
         help="Who chases this customer's payments in this company: the collector set by a collection manager, "
              "else the salesperson.")

@@ -135,7 +135,7 @@ class TestPartnerAccess(DebtCollectionCommon):
         self.assertFalse(self.customer_a.with_company(self.company).debt_manual_hold)
 
     def test_manager_writes_of_hold_are_in_the_chatter(self):
-        partner = self.customer_a.with_user(self.collection_manager).with_context(TRACKING)
+        partner = self.customer_a.with_user(self.collection_manager).with_context(**TRACKING)
         self.env.cr.precommit.run()  # what the set-up left pending (created records are not tracked)
         partner.write({"debt_manual_hold": True, "debt_hold_reason": "Cheque bounced"})
         self.env.cr.precommit.run()  # the tracking is written when the transaction commits
@@ -162,7 +162,7 @@ class TestPartnerAccess(DebtCollectionCommon):
         self.assertNotIn("days overdue", str(error.exception))
 
     def test_manager_override_is_tracked(self):
-        quotation = self._sale_order(self.customer_a, 10.0, confirm=False).with_context(TRACKING)
+        quotation = self._sale_order(self.customer_a, 10.0, confirm=False).with_context(**TRACKING)
         self.env.cr.precommit.run()  # what the set-up left pending (created records are not tracked)
         quotation.with_user(self.collection_manager)._debt_override_hold("Agreed by the director")
         self.env.cr.precommit.run()  # the tracking is written when the transaction commits
@@ -180,7 +180,7 @@ class TestPartnerAccess(DebtCollectionCommon):
         with self.assertRaises(AccessError):
             self.customer_a.with_user(self.salesman_a).write({"credit_days": 90})
         self.assertEqual(self.customer_b.collector_id, self.salesman_b)
-        self.customer_b.with_user(self.collection_manager).with_context(TRACKING).collector_id = self.collector
+        self.customer_b.with_user(self.collection_manager).with_context(**TRACKING).collector_id = self.collector
         self.assertEqual(self.customer_b.collector_id, self.collector)
         self.env.cr.precommit.run()  # the tracking is written when the transaction commits
         self.assertIn("debt_collector_id", self._tracked(self.customer_b).field_id.mapped("name"))

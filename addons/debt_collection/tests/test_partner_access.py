@@ -166,8 +166,9 @@ class TestPartnerAccess(DebtCollectionCommon):
         self.env.cr.precommit.run()  # what the set-up left pending (created records are not tracked)
         quotation.with_user(self.collection_manager)._debt_override_hold("Agreed by the director")
         self.env.cr.precommit.run()  # the tracking is written when the transaction commits
-        tracked = self._tracked(quotation).filtered(lambda t: t.field_id.name == "debt_hold_override")
-        self.assertTrue(tracked)
+        tracked = self._tracked(quotation).filtered(
+            lambda t: t.field_id.name in ("debt_hold_override", "debt_hold_override_reason"))
+        self.assertEqual(set(tracked.mapped("field_id.name")), {"debt_hold_override", "debt_hold_override_reason"})
 
     def test_collector_and_credit_days_set_by_managers_only(self):
         # A may not make itself collector of B's customer, nor choose the collector of its own

@@ -38,19 +38,20 @@ class ResPartner(models.Model):
         search="_search_collector_id", domain=[("share", "=", False)],
         help="Who chases this customer's payments in this company: the collector set by a collection manager, "
              "else the salesperson.")
+    # not copied: a duplicate is another customer (its own contacts, its own terms), and salespeople may duplicate
     payment_contact_id = fields.Many2one(
-        "res.partner", tracking=True,
+        "res.partner", tracking=True, copy=False,
         domain="[('id', 'child_of', commercial_partner_id)]",
         help="The person to talk to about payments: reminders and call summaries go to this contact.")
     credit_days = fields.Integer(
-        tracking=True,
+        tracking=True, copy=False,
         help="Days of credit granted to this customer, counted from the invoice date.")
     no_reminder = fields.Boolean(
         string="No Reminders", company_dependent=True, tracking=True,
         help="Never send automatic payment reminders to this customer (in this company).")
     # The text itself is readable by collection managers only; the others read and write it through
     # debt_collection_notes, which is empty for the customers they may not see.
-    collection_notes = fields.Text(string="Collection Notes (Stored)", groups=MANAGER_GROUP)
+    collection_notes = fields.Text(string="Collection Notes (Stored)", groups=MANAGER_GROUP, copy=False)
     debt_collection_notes = fields.Text(
         string="Collection Notes", compute="_compute_debt_collection_notes",
         inverse="_inverse_debt_collection_notes", groups=USER_GROUP)
@@ -153,9 +154,10 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                # a new customer has no collection data yet: only the manager and engine fields are checked
+                # a new customer has no collection data yet: only the manager and engine fields are checked, when
+                # given a value (forms and copy() send every field, credit days 0 included)
                 self.browse()._debt_check_collection_write(
-                    {key: value for key, value in vals.items() if key not in DEBT_OWNER_FIELDS})
+                    {key: value for key, value in vals.items() if key not in DEBT_OWNER_FIELDS and value})
         return super().create(vals_list)
 
     def write(self, vals):
@@ -400,7 +402,9 @@ class ResPartner(models.Model):
                 raise UserError(
                     _("%s is already on manual credit hold.", partner.display_name) if hold
                     else _("%s is not on manual credit hold.", partner.display_name))
-            partner.sudo().write({  # sudo: the fields are read-only in views; the manager right is checked above
+            # sudo: the fields are manager-only and read-only in views; the manager right is checked above.
+            # mail_notrack: the note below says who changed it and why, in one message
+            partner.sudo().with_context(mail_notrack=True).write({
                 "debt_manual_hold": hold,
                 "debt_hold_reason": reason if hold else False,
             })

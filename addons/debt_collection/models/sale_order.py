@@ -23,7 +23,8 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._debt_check_override_write(vals)
+            # forms and copy() send the fields unset: only a value is checked
+            self._debt_check_override_write({key: value for key, value in vals.items() if value})
         return super().create(vals_list)
 
     def write(self, vals):

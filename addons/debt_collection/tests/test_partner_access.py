@@ -129,6 +129,13 @@ class TestPartnerAccess(DebtCollectionCommon):
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(self.salesman_a).create(
                 {"name": "New", "user_id": self.salesman_a.id, "debt_manual_hold": True})
+        # a new customer with the fields unset (as forms and copy() send them) is fine
+        new = self.env["res.partner"].with_user(self.salesman_a).create(
+            {"name": "New", "user_id": self.salesman_a.id, "credit_days": 0, "debt_manual_hold": False})
+        self.assertEqual(new.collector_id, self.salesman_a)
+        self.customer_a.write({"payment_contact_id": self.contact_a.id, "credit_days": 30})
+        copy = self.customer_a.with_user(self.salesman_a).copy()
+        self.assertEqual((copy.payment_contact_id, copy.credit_days), (self.env["res.partner"], 0))
         # the reason is the managers' (the owner reads it in the hold explanation)
         with self.assertRaises(AccessError):
             self.customer_a.with_user(self.salesman_a).read(["debt_hold_reason"])

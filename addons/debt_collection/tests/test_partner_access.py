@@ -110,6 +110,11 @@ class TestPartnerAccess(DebtCollectionCommon):
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(self.salesman_b).search([("collection_notes", "ilike", "hospital")])
         with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.salesman_b).read_group(
+                [("id", "=", self.customer_a.id)], ["collection_notes"], ["collection_notes"])
+        with self.assertRaises(AccessError):
+            self.customer_a.with_user(self.salesman_b).export_data(["collection_notes"])
+        with self.assertRaises(AccessError):
             self.customer_a.with_user(self.internal_user).read(["debt_collection_notes"])
         # the owner writes them, another salesperson may not
         self.customer_a.with_user(self.salesman_a).debt_collection_notes = "Back from hospital"

@@ -304,6 +304,29 @@ class TestPartnerAccess(DebtCollectionCommon):
         self.assertTrue(self.customer_b.with_company(company_2).debt_attention)
         self.assertFalse(self.customer_b.with_company(self.company).debt_attention)
 
+    def test_aging_report_follows_the_collector_of_each_company(self):
+        company_2 = self.setup_other_company(name="Partner Access Aging Co 2")["company"]
+        both = self.company | company_2
+        self.salesman_a.write({"company_ids": [Command.set(both.ids)]})
+        self._invoice(self.customer_b, 70.0, 20, company=company_2)
+        # A collects B's customer in the first company only
+        self.customer_b.with_company(self.company).collector_id = self.salesman_a
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).with_context(
+            allowed_company_ids=both.ids).create({"company_ids": [Command.set(both.ids)]})
+        report._compute_lines()
+        lines = report.line_ids.filtered(lambda line: line.partner_id == self.customer_b)
+        self.assertEqual(lines.company_id, self.company)
+        self.assertAlmostEqual(sum(lines.mapped("amount")), 150.0, places=2)
+        self.assertEqual(lines.collector_id, self.salesman_a)
+        # the collector filter of a manager's report: per company too
+        self.collection_manager.write({"company_ids": [Command.set(both.ids)]})
+        report = self.env["debt.aging.report"].with_user(self.collection_manager).with_context(
+            allowed_company_ids=both.ids).create({
+                "company_ids": [Command.set(both.ids)], "collector_ids": [Command.set(self.salesman_a.ids)]})
+        report._compute_lines()
+        lines = report.line_ids.filtered(lambda line: line.partner_id == self.customer_b)
+        self.assertEqual(lines.company_id, self.company)
+
     # ------------------------------------------------------------------ individual customers in pickers
     def test_individual_customers_can_be_chosen(self):
         person = self.env["res.partner"].create({"name": "Tran Thi Mai", "user_id": self.salesman_a.id})

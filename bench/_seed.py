@@ -294,11 +294,13 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
     cr.execute("""
         INSERT INTO res_partner (
             id, name, complete_name, commercial_company_name, commercial_partner_id, ref, type, active, is_company,
-            lang, tz, user_id, collector_id, credit_limit, debt_manual_hold, color, partner_share, message_bounce,
+            lang, tz, user_id, debt_collector_id, credit_limit, debt_manual_hold, color, partner_share, message_bounce,
             customer_rank, supplier_rank, invoice_warn, sale_warn, autopost_bills,
             create_uid, write_uid, create_date, write_date)
         SELECT id, name, name, name, id, %(ref)s || lpad(idx::text, 6, '0'), 'contact', true, true,
-               'en_US', tz, user_id, COALESCE(other_collector, user_id), credit_limit, manual_hold, 0, true, 0,
+               'en_US', tz, user_id,
+               CASE WHEN other_collector IS NOT NULL THEN jsonb_build_object(%(company_key)s, other_collector) END,
+               credit_limit, manual_hold, 0, true, 0,
                1, 0, 'no-message', 'no-message', 'ask',
                1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
           FROM bench_partner ORDER BY idx

@@ -39,7 +39,9 @@ def seed_promises(cr, count):
     """Insert ``count`` open promises (and their installments) in bulk; returns (promises, lines, linked)."""
     cr.execute("""
         CREATE TEMP TABLE bench_customer ON COMMIT DROP AS
-        SELECT row_number() OVER (ORDER BY p.id) AS idx, p.id, COALESCE(p.collector_id, p.user_id, 2) AS user_id,
+        SELECT row_number() OVER (ORDER BY p.id) AS idx, p.id,
+               COALESCE((SELECT col.value::int FROM jsonb_each_text(p.debt_collector_id) col LIMIT 1), p.user_id, 2)
+                   AS user_id,
                (SELECT aml.move_id FROM account_move_line aml
                  WHERE aml.partner_id = p.id AND aml.amount_residual > 0 AND aml.display_type = 'payment_term'
               ORDER BY aml.id LIMIT 1) AS move_id

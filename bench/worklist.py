@@ -77,7 +77,8 @@ def main():
             manager = env.ref("base.user_admin")
             salesperson = _seed.ensure_salespeople(env, 20)[0]
             cr.commit()
-            cr.execute("SELECT COUNT(*) FROM res_partner WHERE user_id = %s OR collector_id = %s",
+            cr.execute("SELECT COUNT(*) FROM res_partner WHERE user_id = %s OR EXISTS ("
+                       "SELECT 1 FROM jsonb_each_text(debt_collector_id) col WHERE col.value::int = %s)",
                        [salesperson.id, salesperson.id])
             own = cr.fetchone()[0]
 
@@ -105,6 +106,15 @@ def main():
                          label=f"partner form figures, 1 customer ({biggest_items} open items)")
             _seed.timeit(cr, lambda: partner_figures(menv, ids), runs=args.runs,
                          label=f"partner form figures, {len(ids)} customers")
+            # the same as a salesperson: the access checks (which customers it may see) are in
+            senv = odoo.api.Environment(cr, salesperson.id, {"lang": "en_US", "tz": "UTC"})
+            own = [rec["partner_id"]["id"] for rec in first_page(senv)["records"]]
+            _seed.timeit(cr, lambda: partner_figures(senv, own[:1]), runs=args.runs,
+                         label="partner form figures, salesperson, 1 own customer")
+            mixed = own[:40] + [pid for pid in ids if pid not in own][:40]
+            _seed.timeit(cr, lambda: partner_figures(senv, mixed), runs=args.runs,
+                         label=f"partner form figures, salesperson, {len(own[:40])} own customers and "
+                               f"{len(mixed) - len(own[:40])} of others (empty)")
 
             if args.explain:
                 query = menv["debt.worklist"]._search(LIST_DOMAIN, limit=80, order="overdue_amount desc")

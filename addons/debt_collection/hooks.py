@@ -1,15 +1,9 @@
-from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
-
-
 def pre_init_hook(env):
-    """Fill ``res_partner.collector_id`` in SQL before the ORM sees the field.
+    """Nothing to fill in SQL at install time any more.
 
-    The field is stored and computed (it defaults to the salesperson). Without this hook the ORM
-    would recompute it in Python for every partner at install time, which is slow on large
-    databases.
+    Up to 18.0.1.0.0 ``res_partner.collector_id`` was a stored computed column (a copy of the salesperson)
+    that this hook filled in SQL so that installing on a large database stayed fast. Since 18.0.2.0.0 the
+    collector is the one a collection manager sets per company (``debt_collector_id``, a company-dependent
+    jsonb column, empty at install) else the current salesperson, computed on the fly: there is no column
+    to fill. Upgrades from 18.0.1.0.0: ``migrations/18.0.2.0.0/pre-migrate.py``.
     """
-    cr = env.cr
-    if not column_exists(cr, "res_partner", "collector_id"):
-        create_column(cr, "res_partner", "collector_id", "int4")
-        cr.execute(SQL("UPDATE res_partner SET collector_id = user_id WHERE user_id IS NOT NULL"))

@@ -8,7 +8,7 @@ from odoo.tools import SQL, format_date, formatLang
 
 from ..tools import aging
 from .debt_aging_profile import checked_bounds, translated_labels
-from .sql_common import credit_limit_sql, default_credit_limits_json
+from .sql_common import collector_sql, credit_limit_sql, default_credit_limits_json
 
 _cursor_numbers = itertools.count(1)  # unique names of the PostgreSQL cursors of _stream()
 
@@ -129,12 +129,18 @@ class DebtAgingReport(models.TransientModel):
         conditions = []
         if not self._is_manager():
             # Collection users see their own customers only, as the record rules say.
-            conditions.append(SQL("(cp.user_id = %(uid)s OR COALESCE(cp.collector_id, cp.user_id) = %(uid)s)",
-                                  uid=self.env.uid))
+            # (the collector is per company: this keeps the customers collected by the user in any company;
+            # _owner_filter_sql keeps their items of those companies only)
+            conditions.append(SQL(
+                "(cp.user_id = %(uid)s OR EXISTS (SELECT 1 FROM jsonb_each_text(cp.debt_collector_id) col"
+                " WHERE col.value::int = %(uid)s))", uid=self.env.uid))
         if self.salesperson_ids:
             conditions.append(SQL("cp.user_id IN %s", tuple(self.salesperson_ids.ids)))
         if self.collector_ids:
-            conditions.append(SQL("COALESCE(cp.collector_id, cp.user_id) IN %s", tuple(self.collector_ids.ids)))
+            # any company here; _owner_filter_sql keeps the items of the companies where they collect
+            conditions.append(SQL(
+                "(cp.user_id IN %(users)s OR EXISTS (SELECT 1 FROM jsonb_each_text(cp.debt_collector_id) col"
+                " WHERE col.value::int IN %(users)s))", users=tuple(self.collector_ids.ids)))
         if self.partner_ids:
             conditions.append(SQL("cp.id IN %s", tuple(self.partner_ids.commercial_partner_id.ids)))
         if self.category_ids:
@@ -203,7 +209,7 @@ class DebtAgingReport(models.TransientModel):
         return SQL(
             """
             %(late)s contacts AS (
-                SELECT p.id AS contact_id, cp.id, cp.credit_days
+                SELECT p.id AS contact_id, cp.id, cp.credit_days, cp.user_id, cp.debt_collector_id
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE %(partner_filter)s
@@ -222,6 +228,7 @@ class DebtAgingReport(models.TransientModel):
                    AND aml.account_id IN %(accounts)s
                    AND aml.date <= %(date_at)s
                    AND aml.company_id IN %(companies)s
+                   AND %(owner_filter)s
                    AND %(extra_filter)s
             )
             """,
@@ -234,8 +241,21 @@ class DebtAgingReport(models.TransientModel):
             companies=tuple(self._allowed_company_ids()),
             accounts=self._receivable_account_ids(),
             partner_filter=self._partner_filter_sql(),
+            owner_filter=self._owner_filter_sql(),
             extra_filter=extra_filter or SQL("TRUE"),
         )
+
+    def _owner_filter_sql(self):
+        """Conditions on the items (``aml``) of the contacts ``cp``: the collector is that of the item's company
+        (the collector set for that company, else the salesperson)."""
+        collector = collector_sql("cp", SQL("aml.company_id"))
+        conditions = []
+        if not self._is_manager():
+            conditions.append(SQL("(cp.user_id = %(uid)s OR %(collector)s = %(uid)s)",
+                                  uid=self.env.uid, collector=collector))
+        if self.collector_ids:
+            conditions.append(SQL("%s IN %s", collector, tuple(self.collector_ids.ids)))
+        return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
 
     def _has_partials_after(self):
         """Whether anything was reconciled after ``date_at`` (then the open amounts of that day are rebuilt)."""
@@ -290,7 +310,7 @@ class DebtAgingReport(models.TransientModel):
                 bucket_id, bucket_index, bucket_label, amount, item_count, customer_total,
                 credit_limit, credit_used_percent, create_uid, write_uid, create_date, write_date)
             SELECT %(report)s, t.partner_id, t.company_id, comp.currency_id, cp.user_id,
-                   COALESCE(cp.collector_id, cp.user_id),
+                   %(collector)s,
                    (%(bucket_ids)s::int[])[t.bucket_index + 1], t.bucket_index,
                    (%(bucket_names)s::varchar[])[t.bucket_index + 1], t.amount, t.item_count,
                    t.total, lim.credit_limit,
@@ -318,6 +338,7 @@ class DebtAgingReport(models.TransientModel):
                 "(%s::jsonb ->> comp.id::text)::numeric",
                 default_credit_limits_json(self.env, self._allowed_company_ids()))),
             customer_filter=self._customer_filter_sql(),
+            collector=collector_sql("cp", SQL("t.company_id")),
         ))
         return self.env.cr.rowcount
 

@@ -36,7 +36,7 @@ class DebtCall(models.Model):
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade", tracking=True,
-        domain=[("is_company", "=", True)])
+        domain=["|", ("is_company", "=", True), ("parent_id", "=", False)])
     contact_id = fields.Many2one(
         "res.partner", string="Contact Reached",
         domain="[('id', 'child_of', partner_id)]",
@@ -184,7 +184,9 @@ class DebtCall(models.Model):
         """Calls with outcome "wrong number" or "disputed" flag their customer for attention."""
         reasons = dict(self.env["res.partner"]._fields["debt_attention_reason"]._description_selection(self.env))
         for call in self.filtered(lambda c: c.outcome in ATTENTION_OUTCOMES):
-            partner = call.partner_id
+            # sudo: the flag is read and written by the engine (write() refuses it to users); it is per
+            # company, that of the call
+            partner = call.partner_id.with_company(call.company_id).sudo()
             reason = ATTENTION_OUTCOMES[call.outcome]
             if partner.debt_attention and partner.debt_attention_reason == reason:
                 continue

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 class DebtNote(models.Model):
@@ -12,12 +12,13 @@ class DebtNote(models.Model):
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        domain=[("is_company", "=", True)])
+        domain=["|", ("is_company", "=", True), ("parent_id", "=", False)])
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
+    # Set by the server when the note is written (create() ignores other values from users), never changed
     author_id = fields.Many2one(
         "res.users", required=True, default=lambda self: self.env.user, readonly=True)
-    date = fields.Date(required=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, default=fields.Date.context_today, readonly=True)
     category = fields.Selection(
         [
             ("late_payment", "Late-payment reason"),
@@ -38,7 +39,30 @@ class DebtNote(models.Model):
         for vals in vals_list:
             if vals.get("partner_id"):
                 vals["partner_id"] = commercial[vals["partner_id"]]
-        return super().create(vals_list)
+            if not self.env.su:
+                # who wrote the note and when: the server says, not the caller
+                vals["author_id"] = self.env.uid
+                vals["date"] = fields.Date.context_today(self)
+        notes = super().create(vals_list)
+        if not self.env.su:
+            # the record rules let collection users create notes on their own customers only; say so plainly
+            # rather than with the generic message of the rules
+            refused = notes.partner_id.filtered(lambda p: not p._debt_can_manage_collection())
+            if refused:
+                raise AccessError(self.env._(
+                    "Only the salesperson or the collector of %s, or a collection manager, can add a collection "
+                    "note to it.", refused[0].display_name))
+        return notes
+
+    def write(self, vals):
+        if not self.env.su:
+            if "partner_id" in vals and any(note.partner_id.id != vals["partner_id"] for note in self):
+                raise UserError(self.env._("A collection note cannot be moved to another customer."))
+            if {"author_id", "date", "company_id"} & set(vals):
+                raise UserError(self.env._(
+                    "The author, the date and the company of a collection note are set when it is written and "
+                    "cannot be changed."))
+        return super().write(vals)
 
     @api.constrains("note")
     def _check_note(self):

@@ -53,7 +53,7 @@ class DebtPromise(models.Model):
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade", tracking=True,
-        domain=[("is_company", "=", True)])
+        domain=["|", ("is_company", "=", True), ("parent_id", "=", False)])
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
@@ -106,7 +106,8 @@ class DebtPromise(models.Model):
     def _compute_user_id(self):
         for promise in self:
             if not promise.user_id:
-                promise.user_id = promise.partner_id.commercial_partner_id.collector_id or self.env.user
+                promise.user_id = promise.partner_id.commercial_partner_id.with_company(
+                    promise.company_id or self.env.company).collector_id or self.env.user
 
     @api.depends("invoice_ids", "company_id")
     def _compute_currency_id(self):
@@ -605,7 +606,8 @@ class DebtPromise(models.Model):
         cr.execute(SQL(
             """
             SELECT p.id, p.partner_id, cp.name AS partner_name, p.currency_id, p.amount, p.promised_date,
-                   p.grace_days, COALESCE(p.user_id, cp.collector_id, cp.user_id) AS user_id
+                   p.grace_days,
+                   COALESCE(p.user_id, (cp.debt_collector_id ->> p.company_id::text)::int, cp.user_id) AS user_id
               FROM debt_promise p
               JOIN res_partner cp ON cp.id = p.partner_id
              WHERE p.id IN %s

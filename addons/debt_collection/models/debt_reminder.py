@@ -174,8 +174,8 @@ class DebtReminder(models.Model):
         banks = {}
         for reminder in self:
             company = reminder.company_id
-            partner = reminder.partner_id
-            user = partner.collector_id or partner.user_id
+            partner = reminder.partner_id.with_company(company)
+            user = partner.collector_id  # the collector in the reminder's company, else the salesperson
             reminder.recipient_name = (reminder.recipient_id or partner.payment_contact_id or partner).name
             reminder.contact_name = user.name or company.name
             reminder.contact_phone = user.mobile or user.phone or company.phone or ""
@@ -329,19 +329,20 @@ class DebtReminder(models.Model):
         return items
 
     @api.model
-    def _debt_partner_info(self, partner_ids):
-        """tz, "no reminders", disputed call pending and tags of customers, in one query."""
+    def _debt_partner_info(self, partner_ids, company):
+        """tz, "no reminders", disputed call pending (both in ``company``) and tags of customers, in one query."""
         if not partner_ids:
             return {}
         rows = self.env.execute_query(SQL(
             """
-            SELECT p.id, p.tz, p.no_reminder,
-                   COALESCE(p.debt_attention, FALSE) AND p.debt_attention_reason = 'disputed',
+            SELECT p.id, p.tz, COALESCE((p.no_reminder ->> %(company)s)::boolean, FALSE),
+                   COALESCE((p.debt_attention ->> %(company)s)::boolean, FALSE)
+                   AND (p.debt_attention_reason ->> %(company)s) = 'disputed',
                    ARRAY(SELECT rel.category_id FROM res_partner_res_partner_category_rel rel
                           WHERE rel.partner_id = p.id) AS tags
               FROM res_partner p
-             WHERE p.id = ANY(%s)
-            """, list(partner_ids)))
+             WHERE p.id = ANY(%(partners)s)
+            """, company=str(company.id), partners=list(partner_ids)))
         return {
             pid: {"tz": tz, "no_reminder": no_reminder, "disputed": disputed, "tags": set(tags)}
             for pid, tz, no_reminder, disputed, tags in rows
@@ -409,7 +410,7 @@ class DebtReminder(models.Model):
         horizon = (now + timedelta(days=setup["lead_days"] + 1)).date()
         items_by_partner = self._debt_open_items(company, partner_ids=partner_ids, horizon=horizon)
         pids = list(items_by_partner)
-        info = self._debt_partner_info(pids)
+        info = self._debt_partner_info(pids, company)
         coverage = {} if force else self._debt_coverage(company, pids)
         history = self._debt_history(company, pids)
         paused = self._debt_paused_partners(company, pids, info)
@@ -637,7 +638,7 @@ class DebtReminder(models.Model):
         self.env.flush_all()
         self._debt_fetch_items()
         pids = list(set(self.partner_id.ids))
-        info = self._debt_partner_info(pids)
+        info = self._debt_partner_info(pids, company)
         paused = self._debt_paused_partners(company, pids, info)
         credits = self._debt_credits(company, pids)
         history = self._debt_history(company, pids, exclude_ids=self.ids)
@@ -1118,8 +1119,8 @@ class DebtReminder(models.Model):
         model_id = self.env["ir.model"]._get_id("res.partner")
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         for reminder, activity in activities.items():
-            partner = reminder.partner_id
-            user = partner.collector_id or partner.user_id
+            partner = reminder.partner_id.with_company(reminder.company_id)
+            user = partner.collector_id  # the collector in the reminder's company, else the salesperson
             if not user:
                 continue
             vals_list.append({
@@ -1158,7 +1159,11 @@ class DebtReminder(models.Model):
         if final:
             # sudo: set by the engine, read-only for users; mail_notrack: the field is not tracked, and
             # preparing the tracking of the partners' tracked fields (addresses...) would cost more than the write
-            final.sudo().with_context(mail_notrack=True).write({"debt_final_notice": True})
+            # the flag is per company: that of each reminder
+            for company, reminders in sent.filtered(lambda r: r.rule_id.escalate_final_notice).grouped(
+                    "company_id").items():
+                reminders.partner_id.with_company(company).sudo().with_context(mail_notrack=True).write(
+                    {"debt_final_notice": True})
         for reminder in self.filtered(lambda r: r.rule_id.escalate_credit_hold):
             partner = reminder.partner_id.with_company(reminder.company_id)
             if partner.sudo().debt_manual_hold:

@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
-from .sql_common import credit_limit_sql, default_credit_limit_sql
+from .sql_common import collector_sql, company_value_sql, credit_limit_sql, default_credit_limit_sql
 
 
 class DebtWorklist(models.Model):
@@ -26,7 +26,7 @@ class DebtWorklist(models.Model):
         ],
         "account.account": ["account_type"],
         "res.partner": [
-            "collector_id", "commercial_partner_id", "credit_limit", "debt_manual_hold", "tz", "user_id",
+            "debt_collector_id", "commercial_partner_id", "credit_limit", "debt_manual_hold", "tz", "user_id",
             "debt_attention", "debt_attention_reason",
         ],
         "res.company": ["debt_hold_on_credit_limit", "debt_hold_overdue_days", "partner_id", "resource_calendar_id"],
@@ -199,10 +199,10 @@ class DebtWorklist(models.Model):
                        f.total_receivable + f.sale_to_invoice AS credit_exposure,
                        COALESCE((cp.debt_manual_hold ->> f.company_id::text)::boolean, FALSE) AS manual_hold,
                        cp.user_id AS salesperson_id,
-                       COALESCE(cp.collector_id, cp.user_id) AS collector_id,
+                       %(collector)s AS collector_id,
                        comp.currency_id,
-                       COALESCE(cp.debt_attention, FALSE) AS attention,
-                       cp.debt_attention_reason AS attention_reason,
+                       COALESCE(%(attention)s, FALSE) AS attention,
+                       %(attention_reason)s AS attention_reason,
                        comp.hold_on_limit,
                        comp.hold_overdue_days
                   FROM figures f
@@ -247,6 +247,10 @@ class DebtWorklist(models.Model):
             credit_limit=credit_limit_sql(self.env, "cp", "comp", default=SQL("comp.default_credit_limit")),
             promise_figures=promise_figures,
             promised=self.env["debt.promise"]._debt_promised_sql("pf", SQL("l.overdue_amount")),
+            # per company: the collector, the attention flag and its reason (company-dependent columns)
+            collector=collector_sql("cp", SQL("f.company_id")),
+            attention=company_value_sql("cp", "debt_attention", SQL("f.company_id"), "boolean"),
+            attention_reason=company_value_sql("cp", "debt_attention_reason", SQL("f.company_id"), "varchar"),
         )
 
     def action_open_partner(self):

@@ -1,5 +1,5 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
@@ -9,64 +9,215 @@ DEBT_FIGURES = (
     "oldest_overdue_days", "credit_limit", "sale_to_invoice", "credit_exposure", "credit_used_percent",
 )
 
+USER_GROUP = "debt_collection.group_debt_collection_user"
+MANAGER_GROUP = "debt_collection.group_debt_collection_manager"
+
+# Who changes what on the customer (README, "Who sees what"). Checked in create()/write() for every
+# caller but the superuser and the engine (sudo()), whatever the views show.
+# - collection managers only (every change tracked in the chatter):
+DEBT_MANAGER_FIELDS = ("debt_manual_hold", "debt_hold_reason", "debt_collector_id", "collector_id", "credit_days")
+# - the customer's salesperson or collector, or a collection manager:
+DEBT_OWNER_FIELDS = ("payment_contact_id", "no_reminder", "debt_collection_notes")
+# - nobody: set by the engine (calls, reminders) and cleared through action_debt_clear_attention:
+DEBT_ENGINE_FIELDS = ("debt_attention", "debt_attention_reason", "debt_final_notice")
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # Collection profile
+    # Collection profile. The collector is per company (like the credit hold): the one set explicitly by a
+    # collection manager (debt_collector_id, company-dependent), else the current salesperson, so that it
+    # follows the customer when it moves from one salesperson to another.
+    debt_collector_id = fields.Many2one(
+        "res.users", string="Collector (Set Explicitly)", company_dependent=True, tracking=True,
+        domain=[("share", "=", False)],
+        help="Who chases this customer's payments in this company, when not its salesperson. "
+             "Only a collection manager sets it.")
     collector_id = fields.Many2one(
-        "res.users", compute="_compute_collector_id", store=True, readonly=False,
-        tracking=True, domain=[("share", "=", False)],
-        help="Who chases this customer's payments. Defaults to the salesperson.")
+        "res.users", compute="_compute_collector_id", inverse="_inverse_collector_id",
+        search="_search_collector_id", domain=[("share", "=", False)],
+        help="Who chases this customer's payments in this company: the collector set by a collection manager, "
+             "else the salesperson.")
+    # not copied: a duplicate is another customer (its own contacts, its own terms), and salespeople may duplicate
     payment_contact_id = fields.Many2one(
-        "res.partner", tracking=True,
+        "res.partner", tracking=True, copy=False,
         domain="[('id', 'child_of', commercial_partner_id)]",
         help="The person to talk to about payments: reminders and call summaries go to this contact.")
     credit_days = fields.Integer(
-        tracking=True,
+        tracking=True, copy=False,
         help="Days of credit granted to this customer, counted from the invoice date.")
     no_reminder = fields.Boolean(
-        string="No Reminders", tracking=True,
-        help="Never send automatic payment reminders to this customer.")
-    collection_notes = fields.Text()
-    debt_note_ids = fields.One2many("debt.note", "partner_id", string="Collection History")
-    debt_note_count = fields.Integer(compute="_compute_debt_note_count", string="Collection Notes Count")
+        string="No Reminders", company_dependent=True, tracking=True,
+        help="Never send automatic payment reminders to this customer (in this company).")
+    # The text itself is readable by collection managers only; the others read and write it through
+    # debt_collection_notes, which is empty for the customers they may not see.
+    collection_notes = fields.Text(string="Collection Notes (Stored)", groups=MANAGER_GROUP, copy=False)
+    debt_collection_notes = fields.Text(
+        string="Collection Notes", compute="_compute_debt_collection_notes",
+        inverse="_inverse_debt_collection_notes", groups=USER_GROUP)
+    debt_note_ids = fields.One2many("debt.note", "partner_id", string="Collection History", groups=USER_GROUP)
+    debt_note_count = fields.Integer(
+        compute="_compute_debt_note_count", string="Collection Notes Count", groups=USER_GROUP)
 
-    # Credit hold (per company, like Odoo's credit limit)
+    # Credit hold (per company, like Odoo's credit limit): collection managers only; the others see that a
+    # customer of theirs is on hold, and why, in on_credit_hold and credit_hold_message.
     debt_manual_hold = fields.Boolean(
-        string="Manual Credit Hold", company_dependent=True, copy=False, readonly=True,
+        string="Manual Credit Hold", company_dependent=True, copy=False, readonly=True, tracking=True,
+        groups=MANAGER_GROUP,
         help="Placed and released by a collection manager, with a reason recorded in the chatter.")
-    debt_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, copy=False, readonly=True)
+    debt_hold_reason = fields.Char(
+        string="Hold Reason", company_dependent=True, copy=False, readonly=True, tracking=True,
+        groups=MANAGER_GROUP)
 
-    # Debt at a glance: computed for the whole recordset from one query, current company only
-    debt_currency_id = fields.Many2one("res.currency", compute="_compute_debt_figures")
+    # Debt at a glance: computed for the whole recordset from one query, current company only; empty for
+    # the customers the user may not see (_debt_visible_commercial_ids)
+    debt_currency_id = fields.Many2one("res.currency", compute="_compute_debt_figures", groups=USER_GROUP)
     debt_total_receivable = fields.Monetary(
-        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Open Receivable")
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Open Receivable",
+        groups=USER_GROUP)
     debt_not_due_amount = fields.Monetary(
-        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Not Yet Due")
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Not Yet Due", groups=USER_GROUP)
     overdue_amount = fields.Monetary(
-        compute="_compute_debt_figures", currency_field="debt_currency_id")
-    overdue_invoice_count = fields.Integer(compute="_compute_debt_figures", string="Overdue Invoices")
-    oldest_overdue_days = fields.Integer(compute="_compute_debt_figures", string="Oldest Overdue (Days)")
+        compute="_compute_debt_figures", currency_field="debt_currency_id", groups=USER_GROUP)
+    overdue_invoice_count = fields.Integer(
+        compute="_compute_debt_figures", string="Overdue Invoices", groups=USER_GROUP)
+    oldest_overdue_days = fields.Integer(
+        compute="_compute_debt_figures", string="Oldest Overdue (Days)", groups=USER_GROUP)
     debt_credit_limit = fields.Monetary(
         compute="_compute_debt_figures", currency_field="debt_currency_id", string="Effective Credit Limit",
-        help="Odoo's credit limit of this customer (or the company's default), 0 meaning no limit.")
+        help="Odoo's credit limit of this customer (or the company's default), 0 meaning no limit.",
+        groups=USER_GROUP)
     debt_sale_to_invoice = fields.Monetary(
-        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Ordered, Not Invoiced")
+        compute="_compute_debt_figures", currency_field="debt_currency_id", string="Ordered, Not Invoiced",
+        groups=USER_GROUP)
     credit_exposure = fields.Monetary(
         compute="_compute_debt_figures", currency_field="debt_currency_id",
-        help="Total receivable plus confirmed sale orders not yet invoiced.")
-    credit_used_percent = fields.Float(compute="_compute_debt_figures", string="Credit Used (%)")
-    last_payment_date = fields.Date(compute="_compute_debt_figures", string="Last Payment")
-    on_credit_hold = fields.Boolean(compute="_compute_debt_figures")
-    credit_hold_message = fields.Text(compute="_compute_debt_figures", string="Credit Hold Explanation")
+        help="Total receivable plus confirmed sale orders not yet invoiced.", groups=USER_GROUP)
+    credit_used_percent = fields.Float(compute="_compute_debt_figures", string="Credit Used (%)", groups=USER_GROUP)
+    last_payment_date = fields.Date(compute="_compute_debt_figures", string="Last Payment", groups=USER_GROUP)
+    on_credit_hold = fields.Boolean(compute="_compute_debt_figures", groups=USER_GROUP)
+    credit_hold_message = fields.Text(
+        compute="_compute_debt_figures", string="Credit Hold Explanation", groups=USER_GROUP)
 
-    @api.depends("user_id")
+    # ------------------------------------------------------------------ who may see and change what
+    @api.model
+    def _debt_is_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    def _debt_visible_commercial_ids(self):
+        """The commercial partners of ``self`` whose collection data the current user may read, as a set of
+        ids, or None for all of them: the superuser and collection managers see every customer, collection
+        users the customers whose salesperson or collector (in the current company) they are, other users
+        none. Read from the partners' own fields (no query beyond fetching them, whatever their number)."""
+        if self._debt_is_manager():
+            return None
+        user = self.env.user
+        if not user.has_group(USER_GROUP):
+            return set()
+        commercial = self.commercial_partner_id
+        # sudo: reading who owns the customers, to decide what to show (the fields themselves are not secret)
+        return {partner.id for partner in commercial.sudo()
+                if user.id in (partner.user_id.id, partner.debt_collector_id.id)}
+
+    def _debt_check_owner(self, field_names):
+        """Refuse (AccessError) unless the user is a collection manager, or the salesperson or collector of
+        every customer of ``self``."""
+        if self._debt_is_manager():
+            return
+        visible = self._debt_visible_commercial_ids()
+        refused = self.commercial_partner_id.filtered(lambda p: p.id not in visible)
+        if refused:
+            labels = ", ".join(self._fields[name]._description_string(self.env) for name in field_names)
+            raise AccessError(self.env._(
+                "Only the salesperson or the collector of %(customer)s, or a collection manager, can change: "
+                "%(fields)s.", customer=refused[0].display_name, fields=labels))
+
+    def _debt_check_collection_write(self, vals):
+        """The write rules of the collection fields (see DEBT_*_FIELDS)."""
+        if self.env.su:
+            return
+        manager_fields = [name for name in DEBT_MANAGER_FIELDS if name in vals]
+        if manager_fields and not self._debt_is_manager():
+            labels = ", ".join(self._fields[name]._description_string(self.env) for name in manager_fields)
+            raise AccessError(self.env._("Only a collection manager can change: %(fields)s.", fields=labels))
+        engine_fields = [name for name in DEBT_ENGINE_FIELDS if name in vals]
+        if engine_fields:
+            labels = ", ".join(self._fields[name]._description_string(self.env) for name in engine_fields)
+            raise AccessError(self.env._(
+                "%(fields)s: set by calls and reminders, and cleared with the \"Clear\" button of the customer; "
+                "they cannot be written directly.", fields=labels))
+        owner_fields = [name for name in DEBT_OWNER_FIELDS if name in vals]
+        if owner_fields:
+            self._debt_check_owner(owner_fields)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                # a new customer has no collection data yet: only the manager and engine fields are checked, when
+                # given a value (forms and copy() send every field, credit days 0 included)
+                self.browse()._debt_check_collection_write(
+                    {key: value for key, value in vals.items() if key not in DEBT_OWNER_FIELDS and value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._debt_check_collection_write(vals)
+        return super().write(vals)
+
+    def export_data(self, fields_to_export):
+        # Odoo's export reads the records' fields without checking their groups (the web client only offers
+        # the fields the user may read, but export_data is callable over RPC): check them here, so that the
+        # collection fields restricted by groups= are refused on this path too.
+        names = {path.replace(":id", "").replace(".id", "id").split("/")[0] for path in fields_to_export}
+        self.check_field_access_rights("read", [name for name in names if name in self._fields])
+        return super().export_data(fields_to_export)
+
+    @api.constrains("payment_contact_id")
+    def _check_payment_contact(self):
+        for partner in self:
+            contact = partner.payment_contact_id
+            if contact and contact.commercial_partner_id != partner.commercial_partner_id:
+                raise ValidationError(self.env._(
+                    "The payment contact of %(customer)s must be %(customer)s itself or one of its contacts, "
+                    "not %(contact)s.", customer=partner.commercial_partner_id.display_name,
+                    contact=contact.display_name))
+
+    @api.depends("user_id", "debt_collector_id")
+    @api.depends_context("company")
     def _compute_collector_id(self):
         for partner in self:
-            if not partner.collector_id:
-                partner.collector_id = partner.user_id
+            partner.collector_id = partner.debt_collector_id or partner.user_id
 
+    def _inverse_collector_id(self):
+        # Setting the collector sets it explicitly (in the current company); write() allows it to managers only.
+        for partner in self:
+            partner.debt_collector_id = partner.collector_id
+
+    def _search_collector_id(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(self.env._("The collector can only be searched by user."))
+        if operator in ("!=", "not in"):
+            positive = "=" if operator == "!=" else "in"
+            return ["!", *self._search_collector_id(positive, value)]
+        return ["|", ("debt_collector_id", operator, value),
+                "&", ("debt_collector_id", "=", False), ("user_id", operator, value)]
+
+    @api.depends_context("uid", "company")
+    def _compute_debt_collection_notes(self):
+        visible = self._debt_visible_commercial_ids()
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            # sudo: the raw text is for managers only; it is shown here to the customer's owners only
+            partner.debt_collection_notes = (
+                commercial.sudo().collection_notes if visible is None or commercial.id in visible else False)
+
+    def _inverse_debt_collection_notes(self):
+        # write() checked that the user owns these customers (or is a collection manager)
+        for partner in self:
+            # sudo: the raw field is manager-only; the owner right is checked in write()
+            partner.commercial_partner_id.sudo().collection_notes = partner.debt_collection_notes
+
+    @api.depends_context("uid", "company")
     def _compute_debt_note_count(self):
         counts = dict(self.env["debt.note"]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]))
@@ -123,11 +274,21 @@ class ResPartner(models.Model):
 
     @api.depends_context("company", "uid")
     def _compute_debt_figures(self):
-        figures = self._debt_figures_by_partner()
-        payments = self._last_payment_dates()
+        visible = self._debt_visible_commercial_ids()
+        shown = self if visible is None else self.filtered(lambda p: p.commercial_partner_id.id in visible)
+        figures = shown._debt_figures_by_partner()
+        payments = shown._last_payment_dates()
         company = self.env.company
         for partner in self:
             key = partner.commercial_partner_id.id
+            if partner not in shown:
+                # a customer the user may not see: none of its figures (README, "Who sees what")
+                partner.update(dict.fromkeys(
+                    ("debt_currency_id", "debt_total_receivable", "debt_not_due_amount", "overdue_amount",
+                     "overdue_invoice_count", "oldest_overdue_days", "debt_sale_to_invoice", "credit_exposure",
+                     "debt_credit_limit", "credit_used_percent", "last_payment_date", "on_credit_hold",
+                     "credit_hold_message"), False))
+                continue
             row = figures.get(key) or {}
             partner.debt_currency_id = company.currency_id
             partner.debt_total_receivable = row.get("total_receivable", 0.0)
@@ -241,7 +402,9 @@ class ResPartner(models.Model):
                 raise UserError(
                     _("%s is already on manual credit hold.", partner.display_name) if hold
                     else _("%s is not on manual credit hold.", partner.display_name))
-            partner.sudo().write({  # sudo: the fields are read-only in views; the manager right is checked above
+            # sudo: the fields are manager-only and read-only in views; the manager right is checked above.
+            # mail_notrack: the note below says who changed it and why, in one message
+            partner.sudo().with_context(mail_notrack=True).write({
                 "debt_manual_hold": hold,
                 "debt_hold_reason": reason if hold else False,
             })
@@ -252,12 +415,14 @@ class ResPartner(models.Model):
             partner.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
 
     # Payment reminders
-    debt_reminder_ids = fields.One2many("debt.reminder", "partner_id", string="Payment Reminders")
-    debt_reminder_count = fields.Integer(compute="_compute_debt_reminder_count", string="Reminders")
+    debt_reminder_ids = fields.One2many("debt.reminder", "partner_id", string="Payment Reminders", groups=USER_GROUP)
+    debt_reminder_count = fields.Integer(
+        compute="_compute_debt_reminder_count", string="Reminders", groups=USER_GROUP)
     debt_final_notice = fields.Boolean(
-        string="Final Notice Sent", company_dependent=True, copy=False,
+        string="Final Notice Sent", company_dependent=True, copy=False, readonly=True, groups=USER_GROUP,
         help="Set when a reminder rule marked as final notice went out to this customer.")
 
+    @api.depends_context("uid", "company")
     def _compute_debt_reminder_count(self):
         counts = dict(self.env["debt.reminder"]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)],
@@ -303,37 +468,41 @@ class ResPartner(models.Model):
         })._action_open()
 
     # ------------------------------------------------------------------ calls and promises to pay
+    # per company (a call of one company flags the customer in that company)
     debt_attention = fields.Boolean(
-        string="Needs Attention", readonly=True, copy=False,
+        string="Needs Attention", readonly=True, copy=False, company_dependent=True, groups=USER_GROUP,
         help="Set by a call with outcome \"wrong number\" or \"disputed\"; cleared by the collector or a manager.")
     debt_attention_reason = fields.Selection(
         [("wrong_number", "Wrong number"), ("disputed", "Disputed")],
-        string="Attention Reason", readonly=True, copy=False)
-    debt_call_ids = fields.One2many("debt.call", "partner_id", string="Collection Calls")
-    debt_call_count = fields.Integer(compute="_compute_debt_call_count", string="Calls")
-    debt_promise_ids = fields.One2many("debt.promise", "partner_id", string="Promises to Pay")
-    debt_promise_count = fields.Integer(compute="_compute_debt_call_count", string="Promises")
+        string="Attention Reason", readonly=True, copy=False, company_dependent=True, groups=USER_GROUP)
+    debt_call_ids = fields.One2many("debt.call", "partner_id", string="Collection Calls", groups=USER_GROUP)
+    debt_call_count = fields.Integer(compute="_compute_debt_call_count", string="Calls", groups=USER_GROUP)
+    debt_promise_ids = fields.One2many("debt.promise", "partner_id", string="Promises to Pay", groups=USER_GROUP)
+    debt_promise_count = fields.Integer(compute="_compute_debt_call_count", string="Promises", groups=USER_GROUP)
     # Computed for the whole recordset in one query, current company, on the commercial partner
     debt_promise_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_debt_promise_figures", string="Promise Currency")
+        "res.currency", compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Promise Currency")
     debt_promise_amount = fields.Monetary(
-        compute="_compute_debt_promise_figures", currency_field="debt_promise_currency_id", string="Open Promises",
+        compute="_compute_debt_promise_figures", groups=USER_GROUP, currency_field="debt_promise_currency_id",
+        string="Open Promises",
         help="What remains to be paid of the customer's open promises to pay, in company currency.")
     debt_promise_date = fields.Date(
-        compute="_compute_debt_promise_figures", string="Next Promised Date",
+        compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Next Promised Date",
         help="The next date by which the customer promised to pay (the next installment not yet paid).")
     debt_promise_kept_rate = fields.Float(
-        compute="_compute_debt_promise_figures", string="Promises Kept (%)",
+        compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Promises Kept (%)",
         help="Promises kept out of the promises evaluated over the last 12 months.")
     debt_promise_evaluated_count = fields.Integer(
-        compute="_compute_debt_promise_figures", string="Promises Evaluated (12 Months)")
-    debt_last_contact_date = fields.Datetime(compute="_compute_debt_promise_figures", string="Last Contact")
+        compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Promises Evaluated (12 Months)")
+    debt_last_contact_date = fields.Datetime(
+        compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Last Contact")
     debt_last_contact_outcome = fields.Selection(
-        OUTCOMES, compute="_compute_debt_promise_figures", string="Last Contact Outcome")
+        OUTCOMES, compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Last Contact Outcome")
     debt_promised = fields.Boolean(
-        compute="_compute_debt_promise_figures", string="Promised",
+        compute="_compute_debt_promise_figures", groups=USER_GROUP, string="Promised",
         help="The customer's open promises to pay cover its overdue amount: reminders hold off.")
 
+    @api.depends_context("uid", "company")
     def _compute_debt_call_count(self):
         commercial = self.commercial_partner_id
         calls = dict(self.env["debt.call"]._read_group(
@@ -375,9 +544,13 @@ class ResPartner(models.Model):
             self._debt_promise_rows_sql(partner_ids, company)))
         return {row[0] for row in self.env.cr.fetchall()}
 
-    @api.depends_context("company")
+    @api.depends_context("company", "uid")
     def _compute_debt_promise_figures(self):
+        visible = self._debt_visible_commercial_ids()
         commercial = self.commercial_partner_id
+        if visible is not None:
+            # the customers the user may not see get none of their figures (README, "Who sees what")
+            commercial = commercial.filtered(lambda p: p.id in visible)
         rows = {}
         if commercial.ids:
             self.env.flush_all()

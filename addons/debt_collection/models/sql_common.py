@@ -47,3 +47,22 @@ def default_credit_limits_json(env, company_ids):
         default_credit_limit_sql(env, "comp"), tuple(company_ids) or (None,),
     ))
     return json.dumps({str(company_id): float(limit) for company_id, limit in env.cr.fetchall() if limit is not None})
+
+
+def company_value_sql(partner_alias, fname, company_sql, cast):
+    """The value of a company-dependent column (jsonb keyed by company id) of ``partner_alias`` in the
+    company ``company_sql`` (an SQL expression of its id), cast to ``cast`` (e.g. ``int``, ``boolean``)."""
+    return SQL(
+        "(%(column)s ->> (%(company)s)::text)::%(cast)s",
+        column=SQL.identifier(partner_alias, fname), company=company_sql, cast=SQL(cast),
+    )
+
+
+def collector_sql(partner_alias, company_sql):
+    """The collector of a commercial partner in a company: the one set explicitly (``debt_collector_id``,
+    company-dependent), else the current salesperson (``user_id``)."""
+    return SQL(
+        "COALESCE(%s, %s)",
+        company_value_sql(partner_alias, "debt_collector_id", company_sql, "int"),
+        SQL.identifier(partner_alias, "user_id"),
+    )

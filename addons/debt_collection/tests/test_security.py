@@ -37,8 +37,13 @@ class TestSecurity(DebtCollectionCommon):
     def test_collector_defaults_to_salesperson(self):
         self.assertEqual(self.customer_a.collector_id, self.salesman_a)
         self.assertEqual(self.collected_by_b.collector_id, self.salesman_b)
-        self.customer_a.user_id = self.salesman_b  # an explicit collector is kept
-        self.assertEqual(self.customer_a.collector_id, self.salesman_a)
+        # 18.0.2: the collector follows the salesperson unless set explicitly (it was copied once before)
+        self.customer_a.user_id = self.salesman_b
+        self.assertEqual(self.customer_a.collector_id, self.salesman_b)
+        self.collected_by_b.user_id = self.salesman_b  # an explicit collector is kept
+        self.assertEqual(self.collected_by_b.collector_id, self.salesman_b)
+        self.collected_by_b.user_id = self.collection_manager
+        self.assertEqual(self.collected_by_b.collector_id, self.salesman_b)
 
     def test_salesperson_sees_only_own_notes(self):
         notes_a = self.env["debt.note"].with_user(self.salesman_a).search([])

@@ -1,0 +1,71 @@
+"""The upgrade from 18.0.1.0.0 (migrations/18.0.2.0.0/pre-migrate.py), run on res_partner put back in its
+18.0.1.0.0 shape inside the test's transaction (rolled back at the end of the test)."""
+
+import importlib.util
+from pathlib import Path
+
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .common import DebtCollectionCommon
+
+MIGRATION = Path(__file__).parent.parent / "migrations" / "18.0.2.0.0" / "pre-migrate.py"
+
+
+def _load_migration():
+    spec = importlib.util.spec_from_file_location("debt_collection_pre_migrate_18_0_2", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@tagged("post_install", "-at_install")
+class TestMigration(DebtCollectionCommon):
+    def test_upgrade_from_18_0_1_keeps_the_data(self):
+        follows = self._customer("Copied collector", user_id=self.salesman_a.id)
+        explicit = self._customer("Explicit collector", user_id=self.salesman_a.id)
+        quiet = self._customer("Quiet", user_id=self.salesman_b.id)
+        company_2 = self.setup_other_company(name="Migration Co 2")["company"]
+        self.env.flush_all()
+        cr = self.env.cr
+        # 18.0.1.0.0: collector_id a stored copy of the salesperson; plain no_reminder / attention columns
+        cr.execute(SQL("""
+            ALTER TABLE res_partner DROP COLUMN debt_collector_id;
+            ALTER TABLE res_partner ADD COLUMN collector_id int4;
+            ALTER TABLE res_partner DROP COLUMN no_reminder;
+            ALTER TABLE res_partner ADD COLUMN no_reminder boolean;
+            ALTER TABLE res_partner DROP COLUMN debt_attention;
+            ALTER TABLE res_partner ADD COLUMN debt_attention boolean;
+            ALTER TABLE res_partner DROP COLUMN debt_attention_reason;
+            ALTER TABLE res_partner ADD COLUMN debt_attention_reason varchar;
+        """))
+        cr.execute(SQL("UPDATE res_partner SET collector_id = user_id WHERE id IN %s", (follows.id, quiet.id)))
+        cr.execute(SQL("UPDATE res_partner SET collector_id = %s WHERE id = %s", self.salesman_b.id, explicit.id))
+        cr.execute(SQL(
+            "UPDATE res_partner SET no_reminder = TRUE, debt_attention = TRUE, debt_attention_reason = 'disputed'"
+            " WHERE id = %s", quiet.id))
+
+        _load_migration().migrate(cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+
+        cr.execute(SQL(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner'"
+            " AND column_name = 'collector_id'"))
+        self.assertFalse(cr.fetchall(), "the old column is dropped")
+        for company in (self.company, company_2):
+            with self.subTest(company=company.name):
+                self.assertEqual(follows.with_company(company).collector_id, self.salesman_a)
+                self.assertFalse(follows.with_company(company).debt_collector_id)
+                self.assertEqual(explicit.with_company(company).collector_id, self.salesman_b)
+                self.assertEqual(explicit.with_company(company).debt_collector_id, self.salesman_b)
+                self.assertTrue(quiet.with_company(company).no_reminder)
+                self.assertTrue(quiet.with_company(company).debt_attention)
+                self.assertEqual(quiet.with_company(company).debt_attention_reason, "disputed")
+                self.assertFalse(follows.with_company(company).no_reminder)
+        # now the collector follows the salesperson where it was the copy
+        follows.user_id = self.salesman_b
+        self.assertEqual(follows.collector_id, self.salesman_b)
+        # running it again changes nothing
+        _load_migration().migrate(cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual(explicit.collector_id, self.salesman_b)

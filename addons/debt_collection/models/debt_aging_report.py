@@ -18,8 +18,9 @@ INTERVAL_LIMITS = {
     "interval_count": (-aging.MAX_COLUMNS, aging.MAX_COLUMNS),
 }
 # Engine-owned fields of a report: written by the report's own actions (View, Excel, PDF) under sudo(),
-# refused to users' create() and write(). The lines, columns and items are read-only to users
-# (security/ir.model.access.csv): a user cannot add lines to anyone's report, theirs included.
+# refused to users' create() and write(). The lines, columns and items are read-only to users (access
+# rights; the lines' write() refuses users, see DebtAgingReportLine.write): a user cannot add lines to
+# anyone's report, theirs included.
 REPORT_ENGINE_FIELDS = ("bounds_used", "line_ids", "bucket_ids", "xlsx_file", "xlsx_filename")
 
 _cursor_numbers = itertools.count(1)  # unique names of the PostgreSQL cursors of _stream()
@@ -622,11 +623,11 @@ class DebtAgingReport(models.TransientModel):
             raise UserError(_("Give the first and the last due date of the window."))
         if self.due_from > self.due_to:
             raise UserError(_("The window starts after it ends."))
+        self.check_access("write")  # before the query below: the check runs queries on the same cursor
         bounds = self._get_bounds()
         labels = translated_labels(self.env, bounds)
         self.env.flush_all()
         self.env.cr.execute(self._items_query(due_window=(self.due_from, self.due_to), bounds=bounds))
-        self.check_access("write")
         # sudo: the items are engine-owned, read-only to users; they are read under the user's rights (the
         # query's filters) for a report of theirs (checked above)
         item_model = self.env["debt.aging.report.item"].sudo()
@@ -712,6 +713,14 @@ class DebtAgingReportLine(models.TransientModel):
     customer_total = fields.Monetary(readonly=True, aggregator="max")
     credit_limit = fields.Monetary(readonly=True, aggregator="max")
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator="max")
+
+    def write(self, vals):
+        # Users have the write right on their lines only because Odoo's server actions (Actions > Open Items)
+        # ask for it; the lines are written by the report alone (in SQL), never by a user.
+        if not self.env.su:
+            raise AccessError(self.env._(
+                "The lines of an aging report are written by the report itself (View, Excel, PDF), not by hand."))
+        return super().write(vals)
 
     @api.model
     def _read_group_bucket_ids(self, buckets, domain):

@@ -142,6 +142,13 @@ class TestTrustCalls(TrustCommon):
         with self.assertRaises(AccessError):
             Wizard.onchange({"call_id": self.call_b.id}, ["call_id"], {"call_id": {}, "body": {}, "subject": {}})
 
+    def test_mail_template_preview_of_other_salespersons_call(self):
+        template = self.env.ref("debt_collection.mail_template_debt_call_summary")
+        preview = self.env["mail.template.preview"].with_user(self.salesman_a).create({
+            "mail_template_id": template.id, "resource_ref": f"debt.call,{self.call_b.id}"})
+        self.assertNotIn("Trust Customer of B", preview.body_html or "")
+        self.assertNotIn("Trust Customer of B", preview.subject or "")
+
     def test_summary_wizard_refused_to_users_outside_collections(self):
         for user in (self.internal_user, self.portal_user):
             with self.assertRaises(AccessError):
@@ -185,6 +192,19 @@ class TestTrustReminders(TrustCommon):
                 reminder.with_user(user).read(["state"])
         with self.assertRaises(AccessError):
             rule.with_user(self.salesman_a).write({"offset_days": 1})
+
+    def test_rules_read_by_collection_users_changed_by_managers(self):
+        rule = self.env["debt.reminder.rule"].search([("company_id", "=", self.company.id)], limit=1)
+        self.assertTrue(rule.with_user(self.salesman_a).read(["offset_days"]))
+        with self.assertRaises(AccessError):
+            rule.with_user(self.salesman_a).write({"offset_days": 1})
+        with self.assertRaises(AccessError):
+            rule.with_user(self.salesman_a).copy({"offset_days": 2})
+        for user in (self.internal_user, self.portal_user):
+            with self.assertRaises(AccessError):
+                rule.with_user(user).read(["offset_days"])
+        rule.with_user(self.collection_manager).write({"min_amount": 5.0})
+        self.assertEqual(rule.min_amount, 5.0)
 
     def test_preview_refused_to_non_managers(self):
         for user in (self.salesman_a, self.internal_user, self.portal_user):
@@ -278,6 +298,14 @@ class TestTrustAging(TrustCommon):
         # a collection manager does not read another user's report either: reports are private
         with self.assertRaises(AccessError):
             report_b.with_user(self.collection_manager).read(["bounds_used"])
+
+    def test_profiles_read_by_users_changed_by_managers(self):
+        profile = self.env["debt.aging.profile"].search([], limit=1)
+        self.assertTrue(profile.with_user(self.salesman_a).read(["bounds"]))
+        with self.assertRaises(AccessError):
+            profile.with_user(self.salesman_a).write({"bounds": "10,20"})
+        with self.assertRaises(AccessError):
+            self.env["debt.aging.profile"].with_user(self.salesman_a).create({"name": "Mine", "bounds": "10,20"})
 
     def test_aging_refused_to_users_outside_collections(self):
         for user in (self.internal_user, self.portal_user):

@@ -29,7 +29,7 @@ class TestTrustJsonRpc(HttpCase):
             "partner_id": cls.customer_a.id, "amount": 100.0, "promised_date": today + timedelta(days=10)})
         cls.report_b = cls.env["debt.aging.report"].with_user(cls.user_b).create({
             "interval_mode": "list", "interval_list": "30,60"})
-        cls.report_b.action_view_report()
+        cls.report_b.action_export_xlsx()  # computes the lines and stores the file
         # a line of B's report: the report's own INSERT writes lines only for customers with open items
         cls.env.cr.execute(
             "INSERT INTO debt_aging_report_line (report_id, partner_id, company_id, bucket_index, amount, create_uid)"
@@ -73,6 +73,10 @@ class TestTrustJsonRpc(HttpCase):
         response = self.url_open(f"/report/html/debt_collection.report_debt_aging/{self.report_b.id}")
         self.assertNotEqual(response.status_code, 200)
         self.assertNotIn("Http Customer of B", response.text)
+        response = self.url_open(f"/web/content/?model=debt.aging.report&id={self.report_b.id}&field=xlsx_file"
+                                 f"&filename_field=xlsx_filename&download=true")
+        self.assertIn(response.status_code, (403, 404))
+        self.assertNotIn(b"PK", response.content[:2])
 
     def test_salesperson_allowed_over_jsonrpc(self):
         self.authenticate("dc_http_a", "dc_http_a_password")
@@ -82,8 +86,12 @@ class TestTrustJsonRpc(HttpCase):
         self.assertTrue(self._call_kw("debt.promise", "action_cancel", [[self.promise_a.id]]))
         self.promise_a.invalidate_recordset()
         self.assertEqual(self.promise_a.state, "cancelled")
-        # B reads its own report's lines
+        # B reads its own report's lines and downloads its own file
         self.authenticate("dc_http_b", "dc_http_b_password")
         rows = self._call_kw("debt.aging.report.line", "search_read",
                              [[("report_id", "=", self.report_b.id)], ["amount"]])
         self.assertIn(self.line_b_id, [row["id"] for row in rows])
+        response = self.url_open(f"/web/content/?model=debt.aging.report&id={self.report_b.id}&field=xlsx_file"
+                                 f"&filename_field=xlsx_filename&download=true")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content[:2], b"PK")  # an XLSX is a zip file

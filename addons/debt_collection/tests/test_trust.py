@@ -220,6 +220,11 @@ class TestTrustReminders(TrustCommon):
                 rule.write(values)
         with self.assertRaises(ValidationError):
             rule.copy({"offset_days": 2**31})
+        with self.assertRaises(ValidationError):
+            rule.write({"sequence": 2**31})
+        excuse = self.env["debt.excuse"].search([], limit=1)
+        with self.assertRaises(ValidationError):
+            excuse.write({"sequence": -(2**31) - 1})
 
     def test_grace_days_bounded(self):
         with self.assertRaises(ValidationError):

@@ -40,7 +40,7 @@ LOCKED_FIELDS = {
 }
 # Engine-owned fields (their values when the promise is recorded): written only by the payment check
 # (_debt_evaluate, in SQL), Cancel (action_cancel) and the snapshot of the invoices' open amount, all
-# under sudo(); a user's write() or create() giving them is refused (see _debt_check_engine_fields).
+# under sudo(); a user's write() or create() giving them is refused (see _check_engine_fields).
 ENGINE_FIELDS = {"state": "open", "paid_amount": 0.0, "open_amount_start": 0.0, "evaluation_date": False}
 LINE_ENGINE_FIELDS = {"state": "open"}
 GRACE_LIMITS = {"grace_days": (0, MAX_GRACE_DAYS)}
@@ -64,7 +64,7 @@ def _check_engine_fields(records, vals_list, engine_fields, creating):
             fields_ = records._fields
             raise AccessError(records.env._(
                 "%(fields)s of %(model)s are set by the payment check, not by hand: use Check Payments "
-                "or Cancel instead.",
+                "or Cancel Promise instead.",
                 fields=", ".join(fields_[fname]._description_string(records.env) for fname in sorted(given)),
                 model=records._description))
 

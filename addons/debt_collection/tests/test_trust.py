@@ -193,6 +193,26 @@ class TestTrustReminders(TrustCommon):
         with self.assertRaises(AccessError):
             rule.with_user(self.salesman_a).write({"offset_days": 1})
 
+    def test_reminder_fields_stay_the_jobs_beyond_access_rights(self):
+        rule = self.env["debt.reminder.rule"].search([("company_id", "=", self.company.id)], limit=1)
+        reminder = self.env["debt.reminder"].sudo().create({
+            "partner_id": self.customer_a.id, "company_id": self.company.id, "rule_id": rule.id,
+            "cycle_date": date(2026, 6, 15), "planned_time": "2026-06-15 10:00:00"})
+        # were managers ever given the write right on reminders, their fields would still be the job's
+        self.env["ir.model.access"].sudo().create({
+            "name": "test: managers write reminders", "model_id": self.env["ir.model"]._get_id("debt.reminder"),
+            "group_id": self.env.ref("debt_collection.group_debt_collection_manager").id,
+            "perm_read": True, "perm_write": True, "perm_create": True})
+        as_manager = reminder.with_user(self.collection_manager)
+        with self.assertRaises(AccessError):
+            as_manager.write({"state": "sent", "sent_time": "2026-06-15 10:00:00"})
+        with self.assertRaises(AccessError):
+            as_manager.create({"partner_id": self.customer_b.id, "company_id": self.company.id, "rule_id": rule.id,
+                               "cycle_date": date(2026, 6, 15)})
+        # Cancel, the action meant for it, still works
+        as_manager.action_skip()
+        self.assertEqual(reminder.state, "skipped")
+
     def test_rules_read_by_collection_users_changed_by_managers(self):
         rule = self.env["debt.reminder.rule"].search([("company_id", "=", self.company.id)], limit=1)
         self.assertTrue(rule.with_user(self.salesman_a).read(["offset_days"]))

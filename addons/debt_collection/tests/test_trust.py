@@ -7,6 +7,8 @@ from datetime import date
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import file_open, mute_logger
+from odoo.tools.translate import PoFileReader, TranslationImporter
 
 from .test_promise import PromiseCommon
 
@@ -372,3 +374,45 @@ class TestTrustAging(TrustCommon):
         self.assertFalse(self.env["debt.aging.profile"].search([("name", "=", "Huge")]))
         with self.assertRaises(UserError):  # ValidationError is a UserError: a message, never a traceback
             Profile.create({"name": "Huge", "bounds": "36500,36501"})
+
+
+@tagged("post_install", "-at_install")
+class TestTrustMessagesTranslated(TrustCommon):
+    """The refusals speak the user's language (the shipped Vietnamese and Traditional Chinese)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        langs = {"vi_VN": "vi.po", "zh_TW": "zh_TW.po"}
+        with mute_logger("odoo.addons.base.models.ir_module", "odoo.tools.translate"):
+            for lang in langs:
+                cls.env["res.lang"]._activate_lang(lang)
+            # the shipped .po files as they are (Odoo's loader drops the entries its .pot does not have yet)
+            importer = TranslationImporter(cls.env.cr, verbose=False)
+            for lang, name in langs.items():
+                with file_open(f"debt_collection/i18n/{name}", "rb") as po:
+                    importer._load(PoFileReader(po.read().decode()), lang)
+            importer.save()
+
+    def test_refusals_in_vietnamese_and_chinese(self):
+        # the language of the request (the web client sends the user's language in the context)
+        vi, zh = {"lang": "vi_VN"}, {"lang": "zh_TW"}
+        with self.assertRaises(AccessError) as error:
+            self.promise_a.with_user(self.salesman_a).with_context(vi).write({"state": "kept"})
+        self.assertIn("kiểm tra thanh toán", str(error.exception))
+        with self.assertRaises(ValidationError) as error:
+            self.env["debt.aging.report"].with_user(self.salesman_a).with_context(vi).create({"interval_width": 2**31})
+        self.assertIn("nằm ngoài phạm vi", str(error.exception))
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).with_context(vi).create({
+            "interval_mode": "list", "interval_list": "30,2147483647"})
+        with self.assertRaises(ValidationError) as error:
+            report.action_view_report()
+        self.assertIn("Mốc khoảng tối đa là 36500 ngày", str(error.exception))
+        rule = self.env["debt.reminder.rule"].search([("company_id", "=", self.company.id)], limit=1)
+        with self.assertRaises(ValidationError) as error:
+            rule.with_user(self.collection_manager).with_context(zh).write({"offset_days": 2**31})
+        self.assertIn("超出範圍", str(error.exception))
+        with self.assertRaises(ValidationError) as error:
+            self.env["debt.aging.profile"].with_user(self.collection_manager).with_context(zh).create({
+                "name": "Huge", "bounds": "1," * 5_000_000})
+        self.assertIn("個字元", str(error.exception))

@@ -398,21 +398,21 @@ class TestTrustMessagesTranslated(TrustCommon):
         # the language of the request (the web client sends the user's language in the context)
         vi, zh = {"lang": "vi_VN"}, {"lang": "zh_TW"}
         with self.assertRaises(AccessError) as error:
-            self.promise_a.with_user(self.salesman_a).with_context(vi).write({"state": "kept"})
+            self.promise_a.with_user(self.salesman_a).with_context(**vi).write({"state": "kept"})
         self.assertIn("kiểm tra thanh toán", str(error.exception))
         with self.assertRaises(ValidationError) as error:
-            self.env["debt.aging.report"].with_user(self.salesman_a).with_context(vi).create({"interval_width": 2**31})
+            self.env["debt.aging.report"].with_user(self.salesman_a).with_context(**vi).create({"interval_width": 2**31})
         self.assertIn("nằm ngoài phạm vi", str(error.exception))
-        report = self.env["debt.aging.report"].with_user(self.salesman_a).with_context(vi).create({
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).with_context(**vi).create({
             "interval_mode": "list", "interval_list": "30,2147483647"})
         with self.assertRaises(ValidationError) as error:
             report.action_view_report()
         self.assertIn("Mốc khoảng tối đa là 36500 ngày", str(error.exception))
         rule = self.env["debt.reminder.rule"].search([("company_id", "=", self.company.id)], limit=1)
         with self.assertRaises(ValidationError) as error:
-            rule.with_user(self.collection_manager).with_context(zh).write({"offset_days": 2**31})
+            rule.with_user(self.collection_manager).with_context(**zh).write({"offset_days": 2**31})
         self.assertIn("超出範圍", str(error.exception))
         with self.assertRaises(ValidationError) as error:
-            self.env["debt.aging.profile"].with_user(self.collection_manager).with_context(zh).create({
+            self.env["debt.aging.profile"].with_user(self.collection_manager).with_context(**zh).create({
                 "name": "Huge", "bounds": "1," * 5_000_000})
         self.assertIn("個字元", str(error.exception))

@@ -401,7 +401,8 @@ class TestTrustMessagesTranslated(TrustCommon):
             self.promise_a.with_user(self.salesman_a).with_context(**vi).write({"state": "kept"})
         self.assertIn("kiểm tra thanh toán", str(error.exception))
         with self.assertRaises(ValidationError) as error:
-            self.env["debt.aging.report"].with_user(self.salesman_a).with_context(**vi).create({"interval_width": 2**31})
+            self.env["debt.aging.report"].with_user(self.salesman_a).with_context(**vi).create({
+                "interval_width": 2**31})
         self.assertIn("nằm ngoài phạm vi", str(error.exception))
         report = self.env["debt.aging.report"].with_user(self.salesman_a).with_context(**vi).create({
             "interval_mode": "list", "interval_list": "30,2147483647"})

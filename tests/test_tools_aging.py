@@ -84,3 +84,35 @@ def test_bool_is_not_a_bound():
 
 def test_format_roundtrip():
     assert aging.parse_bounds(aging.format_bounds(SOURCE)) == SOURCE
+
+
+@pytest.mark.parametrize("text, code", [
+    ("30,2147483647", "too_large"), ("30,36501", "too_large"), ("1e9", "not_integer"),
+    ("1," * 5_000_000, "too_long"), ("1" * 201, "too_long"),
+])
+def test_parse_refuses_huge_input(text, code):
+    with pytest.raises(aging.AgingError) as error:
+        aging.parse_bounds(text)
+    assert error.value.code == code
+
+
+def test_largest_bound_accepted():
+    assert aging.parse_bounds(f"30,{aging.MAX_BOUND_DAYS}") == [30, aging.MAX_BOUND_DAYS]
+    assert aging.sql_thresholds([aging.MAX_BOUND_DAYS])[-1] < 2**31 - 1
+
+
+@pytest.mark.parametrize("width, count, code", [
+    (10**9, 4, "too_large"), (2**31, 1, "too_large"), (30, 10_000_000, "too_many"), (1, 10**15, "too_many"),
+])
+def test_width_and_count_refused_before_building_a_list(width, count, code):
+    # 10**15 intervals would take petabytes as a list: refused on the count alone
+    with pytest.raises(aging.AgingError) as error:
+        aging.bounds_from_width(width, count)
+    assert error.value.code == code
+
+
+def test_text_length_checked_alone():
+    assert aging.check_text_length("15,30") == "15,30"
+    assert aging.check_text_length("") == ""
+    with pytest.raises(aging.AgingError):
+        aging.check_text_length("9" * (aging.MAX_TEXT_LENGTH + 1))

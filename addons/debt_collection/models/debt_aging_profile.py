@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import aging
+from .input_limits import check_integer_limits
 
 # These helpers are module functions, not methods: they take the environment so that ``env._()``
 # translates into its language (a bare ``_()`` finds no language outside a method of a record).
@@ -23,6 +24,12 @@ def aging_error_message(env, error):
             count=values.get("count"), max=values.get("max")),
         "width": lambda: env._("The interval width must be a positive number of days."),
         "count": lambda: env._("Give the number of intervals together with their width."),
+        "too_large": lambda: env._(
+            "Interval bounds can be at most %(max)s days; %(value)s is too many.",
+            max=values.get("max"), value=values.get("value")),
+        "too_long": lambda: env._(
+            "The list of interval bounds is %(length)s characters long: at most %(max)s are accepted.",
+            length=values.get("length"), max=values.get("max")),
     }
     return messages.get(error.code, lambda: str(error))()
 
@@ -85,12 +92,14 @@ class DebtAgingProfile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_integer_limits(self, vals_list)
         for vals in vals_list:
             if vals.get("bounds"):
                 vals["bounds"] = aging.format_bounds(checked_bounds(self.env, aging.parse_bounds, vals["bounds"]))
         return super().create(vals_list)
 
     def write(self, vals):
+        check_integer_limits(self, [vals], context_defaults=False)
         if vals.get("bounds"):
             vals["bounds"] = aging.format_bounds(checked_bounds(self.env, aging.parse_bounds, vals["bounds"]))
         if vals.get("is_default"):

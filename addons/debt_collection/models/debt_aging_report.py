@@ -3,12 +3,25 @@ import itertools
 import json
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date, formatLang
 
 from ..tools import aging
 from .debt_aging_profile import checked_bounds, translated_labels
+from .input_limits import check_integer_limits
 from .sql_common import collector_sql, credit_limit_sql, default_credit_limits_json
+
+# What a user may type in the wizard (checked before the record is saved: PostgreSQL's integers stop at
+# 2,147,483,647); the columns themselves are checked by tools/aging.py when the report computes.
+INTERVAL_LIMITS = {
+    "interval_width": (-aging.MAX_BOUND_DAYS, aging.MAX_BOUND_DAYS),
+    "interval_count": (-aging.MAX_COLUMNS, aging.MAX_COLUMNS),
+}
+# Engine-owned fields of a report: written by the report's own actions (View, Excel, PDF) under sudo(),
+# refused to users' create() and write(). The lines, columns and items are read-only to users (access
+# rights; the lines' write() refuses users, see DebtAgingReportLine.write): a user cannot add lines to
+# anyone's report, theirs included.
+REPORT_ENGINE_FIELDS = ("bounds_used", "line_ids", "bucket_ids", "xlsx_file", "xlsx_filename")
 
 _cursor_numbers = itertools.count(1)  # unique names of the PostgreSQL cursors of _stream()
 
@@ -40,6 +53,30 @@ class DebtAgingReport(models.TransientModel):
 
     _name = "debt.aging.report"
     _description = "Aging Report"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._debt_check_user_values(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._debt_check_user_values([vals])
+        return super().write(vals)
+
+    def _debt_check_user_values(self, vals_list):
+        """Bounded numbers (a clear message instead of PostgreSQL's "integer out of range") and no
+        engine-owned field (sudo, the report's own actions, passes)."""
+        check_integer_limits(self, vals_list, INTERVAL_LIMITS)
+        for vals in vals_list:
+            if isinstance(vals.get("interval_list"), str):
+                checked_bounds(self.env, aging.check_text_length, vals["interval_list"])
+        if self.env.su:
+            return
+        given = sorted({fname for vals in vals_list for fname in REPORT_ENGINE_FIELDS if vals.get(fname)})
+        if given:
+            raise AccessError(self.env._(
+                "%(fields)s of an aging report are written by the report itself (View, Excel, PDF), not by hand.",
+                fields=", ".join(self._fields[fname]._description_string(self.env) for fname in given)))
 
     def unlink(self):
         # the lines have no foreign key to their report (see Many2oneNoForeignKey): delete them first
@@ -284,10 +321,12 @@ class DebtAgingReport(models.TransientModel):
         self.env.cr.execute(SQL("DELETE FROM debt_aging_report_bucket WHERE report_id = %s", self.id))
         self.invalidate_recordset(["line_ids", "bucket_ids"])
         labels = translated_labels(self.env, bounds)
-        buckets = self.env["debt.aging.report.bucket"].create([
+        # sudo: the columns and lines are engine-owned, read-only to users; the user's right to write this
+        # report is checked above (its record rule: their own reports)
+        buckets = self.env["debt.aging.report.bucket"].sudo().create([
             {"report_id": self.id, "bucket_index": index, "name": label} for index, label in enumerate(labels)
         ])
-        self.bounds_used = aging.format_bounds(bounds)
+        self.sudo().bounds_used = aging.format_bounds(bounds)  # sudo: engine-owned, access checked above
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """
@@ -605,11 +644,14 @@ class DebtAgingReport(models.TransientModel):
             raise UserError(_("Give the first and the last due date of the window."))
         if self.due_from > self.due_to:
             raise UserError(_("The window starts after it ends."))
+        self.check_access("write")  # before the query below: the check runs queries on the same cursor
         bounds = self._get_bounds()
         labels = translated_labels(self.env, bounds)
         self.env.flush_all()
         self.env.cr.execute(self._items_query(due_window=(self.due_from, self.due_to), bounds=bounds))
-        item_model = self.env["debt.aging.report.item"]
+        # sudo: the items are engine-owned, read-only to users; they are read under the user's rights (the
+        # query's filters) for a report of theirs (checked above)
+        item_model = self.env["debt.aging.report.item"].sudo()
         items = item_model.create([
             item_model._values_from_row(self, row, bucket_label=labels[row["bucket_index"]])
             for row in self.env.cr.dictfetchall()
@@ -628,7 +670,8 @@ class DebtAgingReport(models.TransientModel):
         self.ensure_one()
         self._compute_lines()
         content = self._render_xlsx()
-        self.write({
+        # sudo: the file is engine-owned; _compute_lines checked the user's right to write this report
+        self.sudo().write({
             "xlsx_file": base64.b64encode(content),
             "xlsx_filename": _("aging_%s.xlsx", fields.Date.to_string(self.date_at)),
         })
@@ -692,6 +735,14 @@ class DebtAgingReportLine(models.TransientModel):
     credit_limit = fields.Monetary(readonly=True, aggregator="max")
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator="max")
 
+    def write(self, vals):
+        # Users have the write right on their lines only because Odoo's server actions (Actions > Open Items)
+        # ask for it; the lines are written by the report alone (in SQL), never by a user.
+        if not self.env.su:
+            raise AccessError(self.env._(
+                "The lines of an aging report are written by the report itself (View, Excel, PDF), not by hand."))
+        return super().write(vals)
+
     @api.model
     def _read_group_bucket_ids(self, buckets, domain):
         """Every column of the reports shown, in age order, also those that hold nothing: an aging report
@@ -715,7 +766,10 @@ class DebtAgingReportLine(models.TransientModel):
     def action_open_items(self):
         """Drill down: the open items behind these lines (one pivot cell, one line, or a selection of
         lines); each item opens its invoice. One query per report, not one per line."""
-        items = self.env["debt.aging.report.item"]
+        # sudo: the items are engine-owned, read-only to users; the lines are the user's own (record rules:
+        # read below) and their report's query applies the user's rights
+        self.check_access("read")
+        items = self.env["debt.aging.report.item"].sudo()
         values = []
         for report, lines in self.grouped("report_id").items():
             by_cell = {(line.partner_id.id, line.company_id.id, line.bucket_index): line for line in lines}

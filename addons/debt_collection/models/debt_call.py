@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 OUTCOMES = [
     ("promised", "Promised to pay"),
@@ -23,6 +23,9 @@ DIRECTIONS = [
 ]
 # Outcomes that flag the customer for a manager's or the collector's attention, and the reason recorded.
 ATTENTION_OUTCOMES = {"wrong_number": "wrong_number", "disputed": "disputed"}
+# Engine-owned fields of a call: its next action's to-do (kept by _debt_sync_next_action) and when its summary
+# was sent (by the call summary wizard), both written under sudo(); refused to users' create() and write().
+CALL_ENGINE_FIELDS = ("activity_id", "summary_sent_date")
 
 
 class DebtCall(models.Model):
@@ -153,8 +156,20 @@ class DebtCall(models.Model):
                 raise ValidationError(_("A promise made during a call must be a promise of the same customer."))
 
     # ------------------------------------------------------------------ ORM
+    def _debt_check_engine_fields(self, vals_list):
+        """Refuse user values of the engine-owned fields (sudo, the engine's own writes, passes)."""
+        if self.env.su:
+            return
+        given = sorted({fname for vals in vals_list for fname in CALL_ENGINE_FIELDS if vals.get(fname)})
+        if given:
+            raise AccessError(self.env._(
+                "%(fields)s of a call are set by the application (the next action date, Send Summary), "
+                "not by hand.",
+                fields=", ".join(self._fields[fname]._description_string(self.env) for fname in given)))
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._debt_check_engine_fields(vals_list)
         # Calls belong to the commercial entity; a contact given as customer becomes the contact reached.
         partner_ids = [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
         partners = {p.id: p for p in self.env["res.partner"].browse(partner_ids)}
@@ -169,6 +184,8 @@ class DebtCall(models.Model):
         return calls
 
     def write(self, vals):
+        if not self.env.su and any(fname in vals for fname in CALL_ENGINE_FIELDS):
+            self._debt_check_engine_fields([{fname: True for fname in CALL_ENGINE_FIELDS if fname in vals}])
         if any(call.promise_ids.filtered(lambda p: p.state != "open") for call in self) and (
                 "partner_id" in vals or "company_id" in vals):
             raise UserError(_("The customer of a call whose promise has been evaluated cannot be changed."))
@@ -218,7 +235,9 @@ class DebtCall(models.Model):
                     "note": call.next_step or False,
                 })
             else:
-                call.activity_id = call.activity_schedule(
+                # sudo: activity_id is engine-owned (refused to users' writes); the to-do is scheduled
+                # under the user's own rights just below, on a call they may edit
+                call.sudo().activity_id = call.activity_schedule(
                     activity_type_id=call_type.id if call_type else False,
                     date_deadline=call.next_action_date,
                     summary=summary,

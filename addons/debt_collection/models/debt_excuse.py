@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .input_limits import check_integer_limits
 
 NEXT_STEPS = [
     ("resend_invoice", "Resend the invoice"),
@@ -35,6 +37,15 @@ class DebtExcuse(models.Model):
         string="Next Step Details", translate=True,
         help="How to carry out the next step; copied to the call as the agreed next step.")
     call_count = fields.Integer(compute="_compute_call_count", string="Calls")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_integer_limits(self, vals_list)  # the sequence, within PostgreSQL's integer range
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_integer_limits(self, [vals], context_defaults=False)
+        return super().write(vals)
 
     def _compute_call_count(self):
         counts = dict(self.env["debt.call"]._read_group(

@@ -7,9 +7,11 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare
 from odoo.tools.mail import generate_tracking_message_id
+
+from .input_limits import MAX_GRACE_DAYS, check_integer_limits
 
 _logger = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ LINE_STATES = [
     ("missed", "Missed"),
     ("cancelled", "Cancelled"),
 ]
+# The value of the context key ``debt_promise_checks_lines``: an object, which no JSON-RPC call can send.
+_PROMISE_CHECKS_LINES = object()
 # Open promises evaluated per batch by the daily cron (one set of queries per batch, a commit after each).
 PROMISE_BATCH_SIZE = 2000
 # Fields of a promise that cannot change once it has been evaluated or cancelled.
@@ -34,6 +38,35 @@ LOCKED_FIELDS = {
     "partner_id", "company_id", "invoice_ids", "currency_id", "amount", "date", "promised_date", "line_ids",
     "grace_days", "call_id",
 }
+# Engine-owned fields (their values when the promise is recorded): written only by the payment check
+# (_debt_evaluate, in SQL), Cancel (action_cancel) and the snapshot of the invoices' open amount, all
+# under sudo(); a user's write() or create() giving them is refused (see _check_engine_fields).
+ENGINE_FIELDS = {"state": "open", "paid_amount": 0.0, "open_amount_start": 0.0, "evaluation_date": False}
+LINE_ENGINE_FIELDS = {"state": "open"}
+GRACE_LIMITS = {"grace_days": (0, MAX_GRACE_DAYS)}
+
+
+def _check_engine_fields(records, vals_list, engine_fields, creating):
+    """Refuse user values of engine-owned fields. ``sudo()`` (the engine's own writes) is let through: it
+    cannot be requested over RPC, where a context key could. On create, a field's initial value (also
+    given as a ``default_`` key of the context) is accepted."""
+    if records.env.su:
+        return
+    context = records.env.context
+    for vals in vals_list:
+        given = {fname: vals[fname] for fname in engine_fields if fname in vals}
+        if creating:
+            given.update({fname: context[f"default_{fname}"] for fname in engine_fields
+                          if f"default_{fname}" in context})
+            given = {fname: value for fname, value in given.items() if value != engine_fields[fname]
+                     and not (value in (None, False, 0, 0.0) and engine_fields[fname] in (False, 0.0))}
+        if given:
+            fields_ = records._fields
+            raise AccessError(records.env._(
+                "%(fields)s of %(model)s are set by the payment check, not by hand: use Check Payments "
+                "or Cancel Promise instead.",
+                fields=", ".join(fields_[fname]._description_string(records.env) for fname in sorted(given)),
+                model=records._description))
 
 
 class DebtPromise(models.Model):
@@ -213,6 +246,8 @@ class DebtPromise(models.Model):
         for promise in self:
             if promise.grace_days < 0:
                 raise ValidationError(_("The grace days of a promise cannot be negative."))
+            if promise.grace_days > MAX_GRACE_DAYS:
+                raise ValidationError(_("The grace days of a promise can be at most %(max)s.", max=MAX_GRACE_DAYS))
 
     @api.constrains("partner_id", "company_id", "invoice_ids", "currency_id", "call_id")
     def _check_partner(self):
@@ -240,6 +275,8 @@ class DebtPromise(models.Model):
     # ------------------------------------------------------------------ ORM
     @api.model_create_multi
     def create(self, vals_list):
+        _check_engine_fields(self, vals_list, ENGINE_FIELDS, creating=True)
+        check_integer_limits(self, vals_list, GRACE_LIMITS)
         calls = self.env["debt.call"].browse([vals["call_id"] for vals in vals_list if vals.get("call_id")])
         calls = {call.id: call for call in calls}
         partner_ids = [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
@@ -255,11 +292,13 @@ class DebtPromise(models.Model):
                 vals["partner_id"] = commercial[vals["partner_id"]]
             if vals.get("line_ids"):
                 vals.pop("promised_date", None)  # with installments, the last installment's date
-        promises = super().create(vals_list)
+        promises = super(DebtPromise, self._debt_lines_checked_here(vals_list)).create(vals_list).with_env(self.env)
         promises._debt_snapshot_open_amount()
         return promises
 
     def write(self, vals):
+        _check_engine_fields(self, [vals], ENGINE_FIELDS, creating=False)
+        check_integer_limits(self, [vals], GRACE_LIMITS, context_defaults=False)
         if LOCKED_FIELDS & set(vals):
             closed = self.filtered(lambda p: p.state != "open")
             if closed:
@@ -269,10 +308,19 @@ class DebtPromise(models.Model):
                     state=dict(self._fields["state"]._description_selection(self.env))[closed[0].state]))
         if vals.get("line_ids") and "promised_date" in vals:
             vals = {k: v for k, v in vals.items() if k != "promised_date"}  # computed from the installments
-        res = super().write(vals)
+        res = super(DebtPromise, self._debt_lines_checked_here([vals])).write(vals)
         if {"invoice_ids", "currency_id"} & set(vals):
             self._debt_snapshot_open_amount()
         return res
+
+    def _debt_lines_checked_here(self, vals_list):
+        """``self`` with the context key ``debt_promise_checks_lines`` when installments are given as commands:
+        they are then written one by one, and only the promise checks their total once all are done
+        (``_check_amount_and_dates``, see ``DebtPromiseLine._check_total``). Its value is an object, which no
+        JSON-RPC call can send: a user writing an installment directly cannot skip the check."""
+        if any("line_ids" in vals for vals in vals_list):
+            return self.with_context(debt_promise_checks_lines=_PROMISE_CHECKS_LINES)
+        return self
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_open_without_history(self):
@@ -281,8 +329,11 @@ class DebtPromise(models.Model):
 
     def _debt_snapshot_open_amount(self):
         """Store the current open amount of the linked invoices: what is paid is measured from it."""
-        with_invoices = self.filtered("invoice_ids")
-        (self - with_invoices).filtered("open_amount_start").open_amount_start = 0.0
+        # sudo: open_amount_start is engine-owned (refused to users' writes); it is read from the accounting
+        # here, for promises the user has just created or changed under their own rights
+        promises = self.sudo()
+        with_invoices = promises.filtered("invoice_ids")
+        (promises - with_invoices).filtered("open_amount_start").open_amount_start = 0.0
         if not with_invoices:
             return
         self.env.flush_all()
@@ -798,8 +849,11 @@ class DebtPromise(models.Model):
         for promise in self:
             if promise.state != "open":
                 raise UserError(_("Only an open promise can be cancelled."))
-        self.write({"state": "cancelled"})
-        self.line_ids.filtered(lambda line: line.state == "open").write({"state": "cancelled"})
+        self.check_access("write")
+        # sudo: the states are engine-owned (refused to users' writes); Cancel is the action meant for it,
+        # on promises the user may edit (checked above)
+        self.sudo().write({"state": "cancelled"})
+        self.line_ids.sudo().filtered(lambda line: line.state == "open").write({"state": "cancelled"})
         return True
 
     def action_open_partner(self):
@@ -821,12 +875,44 @@ class DebtPromiseLine(models.Model):
     amount = fields.Monetary(required=True)
     state = fields.Selection(LINE_STATES, required=True, default="open", readonly=True, copy=False)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        _check_engine_fields(self, vals_list, LINE_ENGINE_FIELDS, creating=True)
+        promise_ids = [vals["promise_id"] for vals in vals_list if vals.get("promise_id")]
+        closed = self.env["debt.promise"].browse(promise_ids).filtered(lambda p: p.state != "open")
+        if closed:
+            raise UserError(_("The installments of an evaluated or cancelled promise can no longer be changed."))
+        lines = super().create(vals_list)
+        lines._check_total()
+        return lines
+
     def write(self, vals):
+        _check_engine_fields(self, [vals], LINE_ENGINE_FIELDS, creating=False)
         if {"date", "amount", "promise_id"} & set(vals) and self.promise_id.filtered(lambda p: p.state != "open"):
             raise UserError(_("The installments of an evaluated or cancelled promise can no longer be changed."))
-        return super().write(vals)
+        promises = self.promise_id
+        res = super().write(vals)
+        if {"date", "amount", "promise_id"} & set(vals):
+            self._check_total(promises)
+        return res
+
+    def unlink(self):
+        promises = self.promise_id
+        res = super().unlink()
+        self.browse()._check_total(promises.exists())
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_open(self):
         if self.promise_id.filtered(lambda p: p.state != "open"):
             raise UserError(_("The installments of an evaluated or cancelled promise can no longer be removed."))
+
+    def _check_total(self, promises=None):
+        """Installments created, changed or removed one by one must still add up to their promise
+        (ValidationError otherwise). Inside the promise's own create/write (its installments given as
+        commands) the promise checks the total once all its commands are done (_check_amount_and_dates)."""
+        if self.env.context.get("debt_promise_checks_lines") is _PROMISE_CHECKS_LINES:
+            return
+        promises = (promises or self.env["debt.promise"]) | self.promise_id
+        # the promise's own constraint: amounts, dates and the total of its installments
+        promises.filtered(lambda p: p.state == "open")._check_amount_and_dates()

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable
 
 from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, split_every
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -127,6 +127,25 @@ class DebtReminder(models.Model):
         ("cycle_unique", "UNIQUE(partner_id, rule_id, cycle_date)",
          "A customer gets one reminder per rule and cycle date."),
     ]
+
+    # --- ORM: the job's records ----------------------------------------------------------------------------------
+    # Every field of a reminder (state, planned and sent times, reason, rendered messages, recipients) is written
+    # by the reminder job, "Send Reminder Now" and "Cancel", under sudo() (or in SQL, _debt_write_rows); users only
+    # read them. The access rights give no group create or write; these checks keep it so if one ever did.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._debt_check_engine()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._debt_check_engine()
+        return super().write(vals)
+
+    def _debt_check_engine(self):
+        if not self.env.su:
+            raise AccessError(self.env._(
+                "Payment reminders are written by the reminder job only: use Send Reminder Now or Cancel Reminder."))
 
     # --- computes ------------------------------------------------------------------------------------------------
 

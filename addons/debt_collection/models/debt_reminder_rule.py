@@ -2,7 +2,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import schedule
+from .input_limits import MAX_OFFSET_DAYS, MAX_REPEAT_EVERY_DAYS, MIN_OFFSET_DAYS, check_integer_limits
 
+# What a user may type (checked before the record is saved: PostgreSQL's integers stop at 2,147,483,647)
+RULE_LIMITS = {
+    "offset_days": (MIN_OFFSET_DAYS, MAX_OFFSET_DAYS),
+    "repeat_every_days": (0, MAX_REPEAT_EVERY_DAYS),
+    "repeat_until_days": (MIN_OFFSET_DAYS, MAX_OFFSET_DAYS),
+}
 CHANNELS = [("email", "E-mail"), ("sms", "SMS"), ("both", "E-mail and SMS")]
 
 
@@ -86,6 +93,15 @@ class DebtReminderRule(models.Model):
         for rule in self:
             rule.reminder_count = counts.get(rule, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_integer_limits(self, vals_list, RULE_LIMITS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_integer_limits(self, [vals], RULE_LIMITS, context_defaults=False)
+        return super().write(vals)
+
     def _offsets(self):
         """The steps of the rule, in days from the due date (see ``tools.schedule.rule_offsets``)."""
         self.ensure_one()
@@ -100,10 +116,14 @@ class DebtReminderRule(models.Model):
     @api.constrains("offset_days", "repeat", "repeat_every_days", "repeat_until_days")
     def _check_repetition(self):
         for rule in self:
-            if rule.offset_days < -365 or rule.offset_days > 3650:
+            if rule.offset_days < MIN_OFFSET_DAYS or rule.offset_days > MAX_OFFSET_DAYS:
                 raise ValidationError(_(
                     "The rule %(rule)s fires %(days)s days from the due date: choose between -365 and 3650.",
                     rule=rule.name, days=rule.offset_days))
+            if rule.repeat and not MIN_OFFSET_DAYS <= rule.repeat_until_days <= MAX_OFFSET_DAYS:
+                raise ValidationError(_(
+                    "The rule %(rule)s repeats until %(days)s days from the due date: choose between -365 and 3650.",
+                    rule=rule.name, days=rule.repeat_until_days))
             if not rule.repeat:
                 continue
             if rule.repeat_every_days <= 0:

@@ -3,6 +3,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .input_limits import MAX_GRACE_DAYS, MAX_REMINDER_CAP_DAYS, check_integer_limits
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_REMINDER_RULES = (
@@ -13,6 +15,15 @@ DEFAULT_REMINDER_RULES = (
     "debt_collection.debt_reminder_rule_overdue_21",
     "debt_collection.debt_reminder_rule_final_notice",
 )
+
+
+# What a manager may type in the settings (checked before the company is saved: PostgreSQL's integers stop
+# at 2,147,483,647, and a grace of a million days would make every promise "open" forever)
+COMPANY_LIMITS = {
+    "debt_promise_grace_days": (0, MAX_GRACE_DAYS),
+    "debt_reminder_cap_days": (0, MAX_REMINDER_CAP_DAYS),
+}
+DEBT_INTEGER_FIELDS = ("debt_promise_grace_days", "debt_reminder_cap_days", "debt_hold_overdue_days")
 
 
 class ResCompany(models.Model):
@@ -58,9 +69,21 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._debt_check_limits(vals_list)
         companies = super().create(vals_list)
         companies._debt_create_default_reminder_rules()
         return companies
+
+    def write(self, vals):
+        self._debt_check_limits([vals])
+        return super().write(vals)
+
+    @api.model
+    def _debt_check_limits(self, vals_list):
+        """The module's numbers of the company (settings), bounded before they reach the database."""
+        vals_list = [{fname: vals[fname] for fname in DEBT_INTEGER_FIELDS if fname in vals} for vals in vals_list]
+        if any(vals_list):
+            check_integer_limits(self, vals_list, COMPANY_LIMITS, context_defaults=False)
 
     def _debt_payment_bank_account(self):
         """The bank account customers pay to: the first bank journal's, else the company's first."""
@@ -104,3 +127,6 @@ class ResCompany(models.Model):
         for company in self:
             if company.debt_promise_grace_days < 0:
                 raise ValidationError(_("The grace days of promises to pay cannot be negative."))
+            if company.debt_promise_grace_days > MAX_GRACE_DAYS:
+                raise ValidationError(_(
+                    "The grace days of promises to pay can be at most %(max)s.", max=MAX_GRACE_DAYS))

@@ -15,3 +15,5 @@ from . import test_call_summary
 from . import test_call_demo
 from . import test_partner_access
 from . import test_migration
+from . import test_trust
+from . import test_trust_http

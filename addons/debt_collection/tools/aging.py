@@ -13,6 +13,14 @@ due date is on or after the as-of date (0 days or fewer overdue).
 MAX_COLUMNS = 20
 """The most columns a layout may have, counting "not due" and the last "over N" column."""
 
+MAX_BOUND_DAYS = 36500
+"""The largest bound (and interval width) accepted, in days: a hundred years. PostgreSQL's integers stop at
+2,147,483,647; a bound is checked against this before it reaches a column or a query."""
+
+MAX_TEXT_LENGTH = 200
+"""The longest typed list of bounds accepted, in characters: 18 bounds of 5 digits with their separators
+and spaces fit. Checked before the text is split, so that a huge text costs nothing."""
+
 
 class AgingError(ValueError):
     """Invalid aging intervals. ``code`` names the problem; ``values`` completes the message."""
@@ -29,7 +37,10 @@ def parse_bounds(text):
     Returns the validated list of ints. Raises :class:`AgingError` on empty input, a value that is
     not a whole number, and whatever :func:`validate_bounds` refuses.
     """
-    if text is None or not str(text).strip():
+    if text is None:
+        raise AgingError("empty", "The list of interval bounds is empty.")
+    text = check_text_length(str(text))
+    if not text.strip():
         raise AgingError("empty", "The list of interval bounds is empty.")
     parts = [part for part in str(text).replace(";", ",").replace(" ", ",").split(",") if part.strip()]
     bounds = []
@@ -41,12 +52,31 @@ def parse_bounds(text):
     return validate_bounds(bounds)
 
 
+def check_text_length(text):
+    """Return ``text`` (a typed list of bounds, or empty) unless it is longer than :data:`MAX_TEXT_LENGTH`:
+    checked on its length alone, so that a text of ten million bounds is refused before any list is built."""
+    if text and len(text) > MAX_TEXT_LENGTH:
+        raise AgingError(
+            "too_long", "The list of interval bounds is {length} characters long: at most {max} are accepted.",
+            length=len(text), max=MAX_TEXT_LENGTH)
+    return text
+
+
 def bounds_from_width(width, count):
     """Bounds of ``count`` intervals of ``width`` days: ``(30, 4)`` gives ``[30, 60, 90, 120]``."""
     if not width or width <= 0:
         raise AgingError("width", "The interval width must be a positive number of days.")
     if not count or count <= 0:
         raise AgingError("count", "Give the number of intervals together with their width.")
+    # the count and the size first: ten million intervals are refused before any list is built
+    if count + 2 > MAX_COLUMNS:
+        raise AgingError(
+            "too_many", "{count} columns is more than the {max} an aging report can have.",
+            count=count + 2, max=MAX_COLUMNS)
+    if width * count > MAX_BOUND_DAYS:
+        raise AgingError(
+            "too_large", "Interval bounds can be at most {max} days; {value} is too many.",
+            value=width * count, max=MAX_BOUND_DAYS)
     return validate_bounds([width * index for index in range(1, count + 1)])
 
 
@@ -65,6 +95,10 @@ def validate_bounds(bounds):
             raise AgingError("not_integer", "'{value}' is not a whole number of days.", value=bound)
         if bound <= 0:
             raise AgingError("not_positive", "Interval bounds must be positive; {value} is not.", value=bound)
+        if bound > MAX_BOUND_DAYS:
+            raise AgingError(
+                "too_large", "Interval bounds can be at most {max} days; {value} is too many.",
+                value=bound, max=MAX_BOUND_DAYS)
     for previous, bound in zip(bounds, bounds[1:], strict=False):
         if bound <= previous:
             raise AgingError(

@@ -18,18 +18,49 @@ class DebtCallSummary(models.TransientModel):
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
 
     @api.model
+    def default_get(self, fields_list):
+        # the wizard renders the call's promises, invoices and balances: the user's right on the call first
+        self._debt_check_calls(self.env["debt.call"].browse(self.env.context.get("default_call_id") or []))
+        return super().default_get(fields_list)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._debt_check_calls(self.env["debt.call"].browse([vals["call_id"] for vals in vals_list
+                                                            if vals.get("call_id")]))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("call_id"):
+            self._debt_check_calls(self.env["debt.call"].browse(vals["call_id"]))
+        return super().write(vals)
+
+    @api.model
+    def _debt_check_calls(self, calls):
+        """AccessError unless the user may read ``calls`` (record rules: their own customers' calls),
+        before anything of them is rendered (create, default_get, onchange). Checked as the user even
+        from the stored computes, which run under sudo (``compute_sudo``)."""
+        calls = calls.with_user(self.env.uid).browse(list(dict.fromkeys(calls.ids)))
+        if not calls:
+            return
+        if calls.exists() != calls:
+            raise UserError(_("This call no longer exists."))
+        calls.check_access("read")
+
+    @api.model
     def _template(self):
         return self.env.ref("debt_collection.mail_template_debt_call_summary")
 
     @api.depends("call_id")
     def _compute_lang(self):
         template = self._template()
+        self._debt_check_calls(self.call_id._origin)  # before rendering anything (create, onchange)
         for wizard in self:
             wizard.lang = template._render_lang(wizard.call_id.ids)[wizard.call_id.id] if wizard.call_id else False
 
     @api.depends("call_id")
     def _compute_content(self):
         template = self._template()
+        self._debt_check_calls(self.call_id._origin)  # before rendering anything (create, onchange)
         for wizard in self:
             call = wizard.call_id
             if not call:
@@ -61,7 +92,9 @@ class DebtCallSummary(models.TransientModel):
             subtype_xmlid="mail.mt_comment",
             email_layout_xmlid="mail.mail_notification_light",
         )
-        call.summary_sent_date = fields.Datetime.now()
+        # sudo: summary_sent_date is engine-owned (refused to users' writes); sending is the action meant
+        # for it, on a call the user may edit (checked above)
+        call.sudo().summary_sent_date = fields.Datetime.now()
         call.message_post(
             body=_("Call summary sent to %(recipients)s.",
                    recipients=", ".join(self.recipient_ids.mapped("display_name"))),

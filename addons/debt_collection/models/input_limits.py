@@ -16,6 +16,10 @@ MIN_OFFSET_DAYS, MAX_OFFSET_DAYS = -365, 3650
 MAX_REPEAT_EVERY_DAYS = 3650
 MAX_REMINDER_CAP_DAYS = 365
 """The longest wait between two reminders of a customer."""
+MAX_CREDIT_DAYS = 3650
+"""The most credit days of a customer (the aging report's "invoice date + credit days" basis)."""
+MAX_HOLD_OVERDUE_DAYS = 3650
+"""The most days overdue the credit-hold setting may wait for."""
 
 
 def check_integer_limits(model, vals_list, limits=None, context_defaults=True):

@@ -3,7 +3,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .input_limits import MAX_GRACE_DAYS, MAX_REMINDER_CAP_DAYS, check_integer_limits
+from .input_limits import MAX_GRACE_DAYS, MAX_HOLD_OVERDUE_DAYS, MAX_REMINDER_CAP_DAYS, check_integer_limits
 
 _logger = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ DEFAULT_REMINDER_RULES = (
 COMPANY_LIMITS = {
     "debt_promise_grace_days": (0, MAX_GRACE_DAYS),
     "debt_reminder_cap_days": (0, MAX_REMINDER_CAP_DAYS),
+    "debt_hold_overdue_days": (0, MAX_HOLD_OVERDUE_DAYS),
 }
 DEBT_INTEGER_FIELDS = ("debt_promise_grace_days", "debt_reminder_cap_days", "debt_hold_overdue_days")
 

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
+from .input_limits import MAX_CREDIT_DAYS, check_integer_limits
 
 DEBT_FIGURES = (
     "total_receivable", "not_due_amount", "overdue_amount", "overdue_invoice_count",
@@ -15,6 +16,8 @@ MANAGER_GROUP = "debt_collection.group_debt_collection_manager"
 # Who changes what on the customer (README, "Who sees what"). Checked in create()/write() for every
 # caller but the superuser and the engine (sudo()), whatever the views show.
 # - collection managers only (every change tracked in the chatter):
+# Credit days longer than ten years mean a typing error (and PostgreSQL's integers stop at 2,147,483,647).
+PARTNER_LIMITS = {"credit_days": (0, MAX_CREDIT_DAYS)}
 DEBT_MANAGER_FIELDS = ("debt_manual_hold", "debt_hold_reason", "debt_collector_id", "collector_id", "credit_days")
 # - the customer's salesperson or collector, or a collection manager:
 DEBT_OWNER_FIELDS = ("payment_contact_id", "no_reminder", "debt_collection_notes")
@@ -158,10 +161,12 @@ class ResPartner(models.Model):
                 # given a value (forms and copy() send every field, credit days 0 included)
                 self.browse()._debt_check_collection_write(
                     {key: value for key, value in vals.items() if key not in DEBT_OWNER_FIELDS and value})
+        check_integer_limits(self, vals_list, PARTNER_LIMITS, context_defaults=False)
         return super().create(vals_list)
 
     def write(self, vals):
         self._debt_check_collection_write(vals)
+        check_integer_limits(self, [vals], PARTNER_LIMITS, context_defaults=False)
         return super().write(vals)
 
     def export_data(self, fields_to_export):

@@ -261,6 +261,18 @@ class TestTrustReminders(TrustCommon):
             self.company.write({"debt_promise_grace_days": 1000})
         self.assertEqual(self.company.debt_promise_grace_days, 3)
 
+    def test_credit_days_and_hold_days_bounded(self):
+        # a manager's typing error is refused with a message, not PostgreSQL's "integer out of range"
+        for value in (2**31, 3651):
+            with self.assertRaises(ValidationError):
+                self.customer_a.write({"credit_days": value})
+            with self.assertRaises(ValidationError):
+                self.env["res.partner"].create({"name": "Typo Customer", "credit_days": value})
+            with self.assertRaises(ValidationError):
+                self.company.write({"debt_hold_overdue_days": value})
+        self.customer_a.write({"credit_days": 3650})
+        self.assertEqual(self.customer_a.credit_days, 3650)
+
 
 @tagged("post_install", "-at_install")
 class TestTrustAging(TrustCommon):

@@ -1,5 +1,6 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import clean_context
 
 OUTCOMES = [
     ("promised", "Promised to pay"),
@@ -106,6 +107,25 @@ class DebtCall(models.Model):
             self.contact_id = self.partner_id.payment_contact_id
         self.invoice_ids = self.invoice_ids.filtered(
             lambda move: move.commercial_partner_id == self.partner_id.commercial_partner_id)
+
+    @api.onchange("outcome")
+    def _onchange_outcome_promise(self):
+        """"Promised to pay" opens its promise at once, prefilled with what is still open."""
+        if self.outcome != "promised" or self.promise_ids or not self.partner_id:
+            return
+        promise_model = self.env(context=clean_context(self.env.context))["debt.promise"]
+        # a line created by an onchange gets no defaults: take the promise's own (date, state, grace days)
+        defaults = promise_model.default_get(["date", "state", "grace_days"])
+        self.promise_ids = [Command.create({
+            **defaults,
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "company_id": (self.company_id or self.env.company).id,
+            "user_id": self.user_id.id,
+            "invoice_ids": [Command.set(self.invoice_ids._origin.ids)],
+            **promise_model._debt_open_amount_values(
+                self.partner_id.commercial_partner_id, self.invoice_ids._origin,
+                self.company_id._origin or self.env.company),
+        })]
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("date")

@@ -167,11 +167,22 @@ class DebtPromise(models.Model):
     def _onchange_invoice_ids(self):
         """Offer the open amount of the invoices as the promised amount."""
         if self.invoice_ids and not self.amount:
-            currency = self.invoice_ids.currency_id
-            if len(currency) == 1:
-                self.amount = sum(self.invoice_ids.mapped("amount_residual"))
-            else:
-                self.amount = sum(self.invoice_ids.mapped("amount_residual_signed"))
+            # _origin: the invoices as saved (with their payments), not a draft copy of the onchange
+            values = self._debt_open_amount_values(
+                self.partner_id, self.invoice_ids._origin, self.company_id._origin or self.env.company)
+            self.amount = values["amount"]
+
+    @api.model
+    def _debt_open_amount_values(self, partner, invoices, company):
+        """The amount still open to promise: the invoices' open balances (in their currency when they share
+        one), else the customer's overdue amount, else its whole open receivable (company currency)."""
+        if invoices:
+            if len(invoices.currency_id) == 1:
+                return {"amount": sum(invoices.mapped("amount_residual")), "currency_id": invoices.currency_id.id}
+            return {"amount": sum(invoices.mapped("amount_residual_signed")), "currency_id": company.currency_id.id}
+        partner = partner.with_company(company)
+        amount = partner.overdue_amount if partner.overdue_amount > 0 else partner.debt_total_receivable
+        return {"amount": max(amount, 0.0), "currency_id": company.currency_id.id}
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("amount", "date", "promised_date", "line_ids", "currency_id")

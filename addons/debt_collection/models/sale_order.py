@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -13,7 +13,9 @@ class SaleOrder(models.Model):
         help="A collection manager allowed this order to be confirmed although its customer is on credit hold.")
     debt_hold_override_reason = fields.Char(string="Override Reason", readonly=True, copy=False)
 
+    @api.depends("partner_id", "company_id")
     def _compute_debt_credit_hold(self):
+        # depends on the customer: the banner shows on a new quotation as soon as the customer is chosen
         for company, orders in self.grouped("company_id").items():
             partners = orders.partner_id.commercial_partner_id.with_company(company)
             # One query for all the customers of these orders (figures are computed per recordset).

@@ -44,6 +44,11 @@
         "demo/debt_call_demo.xml",
         "demo/debt_reminder_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "debt_collection/static/tests/tours/**/*",
+        ],
+    },
     "pre_init_hook": "pre_init_hook",
     "application": True,
     "installable": True,

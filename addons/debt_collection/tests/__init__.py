@@ -13,3 +13,5 @@ from . import test_call
 from . import test_call_security
 from . import test_call_summary
 from . import test_call_demo
+from . import test_tours
+from . import test_screens

@@ -1,6 +1,7 @@
 {
     "name": "Debt Collection",
-    "summary": "See what every customer owes, hold credit, and work a collection list",
+    "summary": "Customer debt at a glance, credit hold, a collection worklist, aging report, calls, promises "
+               "to pay and SMS/e-mail reminders",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",

@@ -1,6 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.misc import clean_context
+from odoo.tools.misc import clean_context, format_date, format_datetime
 
 OUTCOMES = [
     ("promised", "Promised to pay"),
@@ -81,8 +81,8 @@ class DebtCall(models.Model):
             call.display_name = _(
                 "%(customer)s, %(date)s: %(outcome)s",
                 customer=call.partner_id.display_name or _("New call"),
-                date=fields.Date.to_string(fields.Datetime.context_timestamp(call, call.date))
-                if call.date else "",
+                # in the user's language and time zone (not ISO)
+                date=format_date(self.env, fields.Datetime.context_timestamp(call, call.date)) if call.date else "",
                 outcome=outcomes.get(call.outcome, ""),
             )
 
@@ -136,7 +136,7 @@ class DebtCall(models.Model):
                 raise ValidationError(_(
                     "A call cannot be logged in the future (%(date)s). Log it once it has taken place, "
                     "and use the next action date to plan the next one.",
-                    date=fields.Datetime.to_string(call.date)))
+                    date=format_datetime(self.env, call.date)))
 
     @api.constrains("duration")
     def _check_duration(self):
@@ -214,7 +214,7 @@ class DebtCall(models.Model):
             partner.sudo().message_post(
                 body=_("Flagged for attention: %(reason)s (call of %(date)s logged by %(user)s).",
                        reason=reasons[reason],
-                       date=fields.Date.to_string(fields.Datetime.context_timestamp(call, call.date)),
+                       date=format_date(self.env, fields.Datetime.context_timestamp(call, call.date)),
                        user=call.user_id.name),
                 subtype_xmlid="mail.mt_note")
 

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, format_date
 from odoo.tools.mail import generate_tracking_message_id
 
 _logger = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class DebtPromise(models.Model):
                 "%(customer)s: %(amount)s by %(date)s",
                 customer=promise.partner_id.display_name,
                 amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
-                date=fields.Date.to_string(promise.promised_date) if promise.promised_date else "?",
+                date=format_date(self.env, promise.promised_date) if promise.promised_date else "?",
             )
 
     @api.onchange("invoice_ids")
@@ -196,7 +196,7 @@ class DebtPromise(models.Model):
             if promise.promised_date < promise.date:
                 raise ValidationError(_(
                     "The promised date (%(promised)s) cannot be before the day the promise is made (%(date)s).",
-                    promised=fields.Date.to_string(promise.promised_date), date=fields.Date.to_string(promise.date)))
+                    promised=format_date(self.env, promise.promised_date), date=format_date(self.env, promise.date)))
             if not promise.line_ids:
                 continue
             seen = set()
@@ -206,11 +206,11 @@ class DebtPromise(models.Model):
                 if line.date < promise.date:
                     raise ValidationError(_(
                         "The installment of %(date)s is before the day the promise is made (%(made)s).",
-                        date=fields.Date.to_string(line.date), made=fields.Date.to_string(promise.date)))
+                        date=format_date(self.env, line.date), made=format_date(self.env, promise.date)))
                 if line.date in seen:
                     raise ValidationError(_(
                         "Two installments fall on %(date)s: give each installment its own date.",
-                        date=fields.Date.to_string(line.date)))
+                        date=format_date(self.env, line.date)))
                 seen.add(line.date)
             total = sum(promise.line_ids.mapped("amount"))
             if currency.compare_amounts(total, promise.amount) != 0:

@@ -97,6 +97,26 @@ class TestScreenFigures(DebtCollectionCommon):
         self.assertTrue(order.debt_on_credit_hold)
         self.assertEqual(order.debt_credit_hold_message, partner.credit_hold_message)
 
+    def test_settings_open_at_the_collections_block(self):
+        action = self.env.ref("debt_collection.action_debt_collection_settings")
+        self.assertEqual(action.context, "{'module': 'debt_collection', 'bin_size': False}")
+        arch = etree.fromstring(
+            self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertTrue(arch.xpath("//app[@name='debt_collection']//block[@id='debt_collection_settings']"))
+
+    def test_dates_in_names_use_the_users_format(self):
+        call = self.env["debt.call"].create({
+            "partner_id": self.customer.id, "outcome": "promised", "date": "2026-06-15 08:00:00",
+            "promise_ids": [Command.create({
+                "partner_id": self.customer.id, "amount": 100.0, "promised_date": "2026-06-30"})],
+        })
+        self.assertEqual(call.display_name, "Screen Customer, 06/15/2026: Promised to pay")
+        self.assertEqual(call.promise_ids.display_name, "Screen Customer: $\xa0100.00 by 06/30/2026")
+        wizard = self.env["debt.call.summary"].create({"call_id": call.id})
+        self.assertEqual(wizard.lang, "en_US")
+        labels = dict(wizard._fields["lang"]._description_selection(self.env))
+        self.assertEqual(labels[wizard.lang], "English (US)")  # the language's name, not its code
+
     def test_aging_days_match_the_customer_form(self):
         """Evening in Europe, already tomorrow in Vietnam: the aging report of today and the customer's form
         count the same days for the same invoice (today - due date, in the customer's time zone)."""

@@ -92,7 +92,7 @@ class TestCall(DebtCollectionCommon):
             form.outcome = "promised"  # opens its promise, prefilled (issue 13)
             with form.promise_ids.edit(0) as promise:
                 self.assertEqual(promise.partner_id, self.customer)
-                self.assertEqual(promise.invoice_ids, self.invoice)
+                self.assertEqual(promise.invoice_ids[0], self.invoice)
                 self.assertEqual(promise.amount, 1200.0)  # offered: the open amount of the invoice
                 promise.amount = 1000.0
                 with promise.line_ids.new() as line:

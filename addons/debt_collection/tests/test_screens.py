@@ -152,3 +152,34 @@ class TestScreenReminderPreview(ReminderCommon):
         self.assertRecordValues(preview, [{"send_count": 0, "fail_count": 1, "later_count": 0, "hold_count": 0}])
         arch = etree.fromstring(self.env["debt.reminder.preview"].get_views([(False, "form")])["views"]["form"]["arch"])
         self.assertEqual(arch.get("create"), "0")
+
+    def test_sms_without_diacritics_by_default(self):
+        self.assertTrue(self.env["res.company"].create({"name": "New Company"}).debt_reminder_sms_plain)
+
+    def _final_sms(self, customer):
+        self._invoice_due(customer, 3800.0, TODAY)
+        self.rule[0].write({"channel": "sms", "sms_template_id": self.env.ref(
+            "debt_collection.sms_template_debt_reminder_final").id})
+        preview = self.env["debt.reminder.preview"].create({
+            "run_time": WORKING_TIME, "partner_ids": [Command.set(customer.ids)]})
+        preview.action_compute()
+        self.assertEqual(preview.line_ids.status, "send")
+        return preview.line_ids.sms_body
+
+    def test_sms_texts_without_a_phone_to_call(self):
+        # the collector has no phone, nor the company: no blank where the number was
+        self.salesman_a.partner_id.write({"mobile": False, "phone": False})
+        self.company.phone = False
+        english = self._final_sms(self._reminder_customer("Lion Trading"))
+        self.assertIn("Dear Lion Trading, despite our reminders, $ 3,800.00 is still unpaid (invoice INV/", english)
+        self.assertIn("Please pay within 7 days, or contact Sales A to agree on a payment plan. Thank you.", english)
+        vietnamese = self._final_sms(self._reminder_customer("Công ty Minh Phát", lang="vi_VN"))
+        self.assertIn("hoặc liên hệ Sales A để thống nhất lịch thanh toán", vietnamese)
+        chinese = self._final_sms(self._reminder_customer("綠能科技", lang="zh_TW", country=self.tw))
+        self.assertIn("或聯絡 Sales A 商議付款計畫", chinese)
+        for text in (english, vietnamese, chinese):
+            self.assertNotIn("  ", text)
+
+    def test_sms_texts_with_the_collectors_phone(self):
+        vietnamese = self._final_sms(self._reminder_customer("Công ty Đức Thịnh", lang="vi_VN"))
+        self.assertIn("liên hệ Sales A +84 903 000 111 để thống nhất", vietnamese)

@@ -1,6 +1,7 @@
 {
     "name": "Debt Collection",
-    "summary": "See what every customer owes, hold credit, and work a collection list",
+    "summary": "Customer debt at a glance, credit hold, a collection worklist, aging report, calls, promises "
+               "to pay and SMS/e-mail reminders",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
@@ -44,6 +45,11 @@
         "demo/debt_call_demo.xml",
         "demo/debt_reminder_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "debt_collection/static/tests/tours/**/*",
+        ],
+    },
     "pre_init_hook": "pre_init_hook",
     "application": True,
     "installable": True,

@@ -161,6 +161,26 @@ class DebtAgingReport(models.TransientModel):
             return SQL("(COALESCE(aml.invoice_date, aml.date) + COALESCE(cp.credit_days, 0))")
         return SQL("COALESCE(aml.date_maturity, aml.date)")
 
+    def _age_reference_sql(self):
+        """The day the items age to (``days overdue = that day - due date``, Odoo's convention).
+
+        A report of a past (or future) date ages every item to that date. A report of today ages each
+        item to its customer's today (the date in the customer's time zone, else the company's), the
+        same "today" as the customer's form and the worklist: the same invoice shows the same number of
+        days overdue on every screen, also when the customer's day is not the user's.
+        """
+        if self.date_at != fields.Date.context_today(self):
+            return SQL("%s::date", self.date_at)
+        now = fields.Datetime.now()
+        company_today = {}
+        for company in self.env["res.company"].sudo().browse(self._allowed_company_ids()):
+            # sudo: the time zone of the company's working calendar, as the worklist reads it
+            tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
+            company_today[str(company.id)] = fields.Date.to_string(
+                fields.Datetime.context_timestamp(self.with_context(tz=tz), now).date())
+        return SQL(
+            "COALESCE(cp.today, (%s::jsonb ->> aml.company_id::text)::date)", json.dumps(company_today))
+
     def _partner_filter_sql(self):
         """Conditions on the commercial partner ``cp``: the wizard's filters and the user's rights."""
         conditions = []
@@ -246,7 +266,8 @@ class DebtAgingReport(models.TransientModel):
         return SQL(
             """
             %(late)s contacts AS (
-                SELECT p.id AS contact_id, cp.id, cp.credit_days, cp.user_id, cp.debt_collector_id
+                SELECT p.id AS contact_id, cp.id, cp.credit_days, cp.user_id, cp.debt_collector_id,
+                       (%(now)s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE NULLIF(cp.tz, ''))::date AS today
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE %(partner_filter)s
@@ -255,7 +276,7 @@ class DebtAgingReport(models.TransientModel):
                 SELECT aml.id AS move_line_id, aml.move_id, aml.move_name, aml.company_id, cp.id AS partner_id,
                        COALESCE(aml.invoice_date, aml.date) AS invoice_date,
                        COALESCE(aml.date_maturity, aml.date) AS due_date,
-                       %(date_at)s::date - %(age_date)s AS days_overdue,
+                       %(age_reference)s - %(age_date)s AS days_overdue,
                        aml.currency_id,
                        %(amount)s AS amount,
                        %(amount_currency)s AS amount_currency
@@ -275,6 +296,8 @@ class DebtAgingReport(models.TransientModel):
             amount_currency=amount_currency,
             date_at=self.date_at,
             age_date=self._age_date_sql(),
+            age_reference=self._age_reference_sql(),
+            now=fields.Datetime.now(),
             companies=tuple(self._allowed_company_ids()),
             accounts=self._receivable_account_ids(),
             partner_filter=self._partner_filter_sql(),

@@ -1,5 +1,6 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import clean_context, format_date, format_datetime
 
 OUTCOMES = [
     ("promised", "Promised to pay"),
@@ -83,8 +84,8 @@ class DebtCall(models.Model):
             call.display_name = _(
                 "%(customer)s, %(date)s: %(outcome)s",
                 customer=call.partner_id.display_name or _("New call"),
-                date=fields.Date.to_string(fields.Datetime.context_timestamp(call, call.date))
-                if call.date else "",
+                # in the user's language and time zone (not ISO)
+                date=format_date(self.env, fields.Datetime.context_timestamp(call, call.date)) if call.date else "",
                 outcome=outcomes.get(call.outcome, ""),
             )
 
@@ -110,6 +111,25 @@ class DebtCall(models.Model):
         self.invoice_ids = self.invoice_ids.filtered(
             lambda move: move.commercial_partner_id == self.partner_id.commercial_partner_id)
 
+    @api.onchange("outcome")
+    def _onchange_outcome_promise(self):
+        """"Promised to pay" opens its promise at once, prefilled with what is still open."""
+        if self.outcome != "promised" or self.promise_ids or not self.partner_id:
+            return
+        promise_model = self.env(context=clean_context(self.env.context))["debt.promise"]
+        # a line created by an onchange gets no defaults: take the promise's own (date, state, grace days)
+        defaults = promise_model.default_get(["date", "state", "grace_days"])
+        self.promise_ids = [Command.create({
+            **defaults,
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "company_id": (self.company_id or self.env.company).id,
+            "user_id": self.user_id.id,
+            "invoice_ids": [Command.set(self.invoice_ids._origin.ids)],
+            **promise_model._debt_open_amount_values(
+                self.partner_id.commercial_partner_id, self.invoice_ids._origin,
+                self.company_id._origin or self.env.company),
+        })]
+
     # ------------------------------------------------------------------ constraints
     @api.constrains("date")
     def _check_date(self):
@@ -119,7 +139,7 @@ class DebtCall(models.Model):
                 raise ValidationError(_(
                     "A call cannot be logged in the future (%(date)s). Log it once it has taken place, "
                     "and use the next action date to plan the next one.",
-                    date=fields.Datetime.to_string(call.date)))
+                    date=format_datetime(self.env, call.date)))
 
     @api.constrains("duration")
     def _check_duration(self):
@@ -213,7 +233,7 @@ class DebtCall(models.Model):
             partner.sudo().message_post(
                 body=_("Flagged for attention: %(reason)s (call of %(date)s logged by %(user)s).",
                        reason=reasons[reason],
-                       date=fields.Date.to_string(fields.Datetime.context_timestamp(call, call.date)),
+                       date=format_date(self.env, fields.Datetime.context_timestamp(call, call.date)),
                        user=call.user_id.name),
                 subtype_xmlid="mail.mt_note")
 

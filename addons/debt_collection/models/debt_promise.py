@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, format_date
 from odoo.tools.mail import generate_tracking_message_id
 
 from .input_limits import MAX_GRACE_DAYS, check_integer_limits
@@ -194,18 +194,29 @@ class DebtPromise(models.Model):
                 "%(customer)s: %(amount)s by %(date)s",
                 customer=promise.partner_id.display_name,
                 amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
-                date=fields.Date.to_string(promise.promised_date) if promise.promised_date else "?",
+                date=format_date(self.env, promise.promised_date) if promise.promised_date else "?",
             )
 
     @api.onchange("invoice_ids")
     def _onchange_invoice_ids(self):
         """Offer the open amount of the invoices as the promised amount."""
         if self.invoice_ids and not self.amount:
-            currency = self.invoice_ids.currency_id
-            if len(currency) == 1:
-                self.amount = sum(self.invoice_ids.mapped("amount_residual"))
-            else:
-                self.amount = sum(self.invoice_ids.mapped("amount_residual_signed"))
+            # _origin: the invoices as saved (with their payments), not a draft copy of the onchange
+            values = self._debt_open_amount_values(
+                self.partner_id, self.invoice_ids._origin, self.company_id._origin or self.env.company)
+            self.amount = values["amount"]
+
+    @api.model
+    def _debt_open_amount_values(self, partner, invoices, company):
+        """The amount still open to promise: the invoices' open balances (in their currency when they share
+        one), else the customer's overdue amount, else its whole open receivable (company currency)."""
+        if invoices:
+            if len(invoices.currency_id) == 1:
+                return {"amount": sum(invoices.mapped("amount_residual")), "currency_id": invoices.currency_id.id}
+            return {"amount": sum(invoices.mapped("amount_residual_signed")), "currency_id": company.currency_id.id}
+        partner = partner.with_company(company)
+        amount = partner.overdue_amount if partner.overdue_amount > 0 else partner.debt_total_receivable
+        return {"amount": max(amount, 0.0), "currency_id": company.currency_id.id}
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("amount", "date", "promised_date", "line_ids", "currency_id")
@@ -219,7 +230,7 @@ class DebtPromise(models.Model):
             if promise.promised_date < promise.date:
                 raise ValidationError(_(
                     "The promised date (%(promised)s) cannot be before the day the promise is made (%(date)s).",
-                    promised=fields.Date.to_string(promise.promised_date), date=fields.Date.to_string(promise.date)))
+                    promised=format_date(self.env, promise.promised_date), date=format_date(self.env, promise.date)))
             if not promise.line_ids:
                 continue
             seen = set()
@@ -229,11 +240,11 @@ class DebtPromise(models.Model):
                 if line.date < promise.date:
                     raise ValidationError(_(
                         "The installment of %(date)s is before the day the promise is made (%(made)s).",
-                        date=fields.Date.to_string(line.date), made=fields.Date.to_string(promise.date)))
+                        date=format_date(self.env, line.date), made=format_date(self.env, promise.date)))
                 if line.date in seen:
                     raise ValidationError(_(
                         "Two installments fall on %(date)s: give each installment its own date.",
-                        date=fields.Date.to_string(line.date)))
+                        date=format_date(self.env, line.date)))
                 seen.add(line.date)
             total = sum(promise.line_ids.mapped("amount"))
             if currency.compare_amounts(total, promise.amount) != 0:

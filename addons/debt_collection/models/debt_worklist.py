@@ -50,8 +50,9 @@ class DebtWorklist(models.Model):
     overdue_amount = fields.Monetary(string="Overdue", readonly=True)
     overdue_invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
     oldest_overdue_date = fields.Date(string="Oldest Due Date", readonly=True)
-    oldest_overdue_days = fields.Integer(string="Oldest Overdue (Days)", readonly=True)
-    credit_limit = fields.Monetary(readonly=True)
+    # a group's oldest item, not a sum of ages
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (Days)", readonly=True, aggregator="max")
+    credit_limit = fields.Monetary(readonly=True, aggregator=False)
     sale_to_invoice = fields.Monetary(string="Ordered, Not Invoiced", readonly=True)
     credit_exposure = fields.Monetary(readonly=True)
     credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator=False)
@@ -60,6 +61,8 @@ class DebtWorklist(models.Model):
     promise_amount = fields.Monetary(string="Open Promises", readonly=True)
     promise_date = fields.Date(string="Next Promised Date", readonly=True)
     promise_kept_rate = fields.Float(string="Promises Kept (%)", readonly=True, aggregator=False)
+    promise_evaluated = fields.Boolean(
+        string="Promises Evaluated", readonly=True, help="Promises of the last 12 months were found kept or broken.")
     last_contact_date = fields.Datetime(string="Last Contact", readonly=True)
     last_contact_outcome = fields.Selection(OUTCOMES, readonly=True)
     promised = fields.Boolean(
@@ -119,6 +122,7 @@ class DebtWorklist(models.Model):
             promise_figures = SQL(
                 """SELECT NULL::int AS partner_id, NULL::int AS company_id, 0 AS promise_count,
                           0::numeric AS promise_amount, NULL::date AS promise_date, 0::numeric AS kept_rate,
+                          0 AS evaluated_count,
                           NULL::timestamp AS last_contact_date, NULL::varchar AS last_contact_outcome""")
         return SQL(
             """
@@ -229,6 +233,7 @@ class DebtWorklist(models.Model):
                    COALESCE(pf.promise_amount, 0) AS promise_amount,
                    pf.promise_date,
                    COALESCE(pf.kept_rate, 0) AS promise_kept_rate,
+                   COALESCE(pf.evaluated_count, 0) > 0 AS promise_evaluated,
                    pf.last_contact_date,
                    pf.last_contact_outcome,
                    %(promised)s AS promised,

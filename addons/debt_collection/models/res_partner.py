@@ -331,8 +331,9 @@ class ResPartner(models.Model):
             ))
         if not reasons:
             return False
+        # a manager's reason may end with its own full stop: one full stop at the end, not ".."
         return _("%(customer)s is on credit hold: %(reasons)s.",
-                 customer=self.commercial_partner_id.display_name, reasons="; ".join(reasons))
+                 customer=self.commercial_partner_id.display_name, reasons="; ".join(reasons).rstrip(" .。"))
 
     # Actions
     def _debt_open_items_domain(self):

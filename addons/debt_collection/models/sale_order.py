@@ -31,7 +31,9 @@ class SaleOrder(models.Model):
         self._debt_check_override_write(vals)
         return super().write(vals)
 
+    @api.depends("partner_id", "company_id")
     def _compute_debt_credit_hold(self):
+        # depends on the customer: the banner shows on a new quotation as soon as the customer is chosen
         for company, orders in self.grouped("company_id").items():
             # sudo: whether the customer is on hold blocks the confirmation of every order, whoever sells it;
             # why it is on hold (the figures, the manager's reason) is shown only to whoever may see the

@@ -17,3 +17,5 @@ from . import test_partner_access
 from . import test_migration
 from . import test_trust
 from . import test_trust_http
+from . import test_tours
+from . import test_screens

@@ -88,11 +88,11 @@ class TestCall(DebtCollectionCommon):
     def test_promise_created_in_the_same_form(self):
         with Form(self.env["debt.call"].with_user(self.salesman_a)) as form:
             form.partner_id = self.customer
-            form.outcome = "promised"
             form.invoice_ids.add(self.invoice)
-            with form.promise_ids.new() as promise:
+            form.outcome = "promised"  # opens its promise, prefilled (issue 13)
+            with form.promise_ids.edit(0) as promise:
                 self.assertEqual(promise.partner_id, self.customer)
-                promise.invoice_ids.add(self.invoice)
+                self.assertEqual(promise.invoice_ids[0], self.invoice)
                 self.assertEqual(promise.amount, 1200.0)  # offered: the open amount of the invoice
                 promise.amount = 1000.0
                 with promise.line_ids.new() as line:

@@ -473,7 +473,7 @@ class TestReminderActions(ReminderCommon):
         self.assertIn("Kính gửi", line.body_html)
         self.assertIn("Kính gửi", line.sms_body)
         self.assertEqual(line.sms_encoding, "UCS-2")
-        self.assertEqual(line.sms_length, 231)
+        self.assertEqual(line.sms_length, 251)  # "... xin liên hệ Sales A +84 903 000 111": a name, then the number
         self.assertEqual(line.sms_segments, 4)
         self.assertFalse(self.reminders(customer), "nothing kept")
         self.assertEqual(

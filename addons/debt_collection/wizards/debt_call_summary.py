@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.base.models.res_partner import _lang_get
+
 
 class DebtCallSummary(models.TransientModel):
     """The call summary e-mail, prepared from the template in the customer's language, sent from the
@@ -13,7 +15,8 @@ class DebtCallSummary(models.TransientModel):
     partner_id = fields.Many2one(related="call_id.partner_id", string="Customer")
     recipient_ids = fields.Many2many(
         "res.partner", string="Recipients", compute="_compute_content", store=True, readonly=False)
-    lang = fields.Char(string="Language", compute="_compute_lang")
+    # a selection of the installed languages: shows "Vietnamese / Tiếng Việt", not the code vi_VN
+    lang = fields.Selection(_lang_get, string="Language", compute="_compute_lang")
     subject = fields.Char(compute="_compute_content", store=True, readonly=False)
     body = fields.Html(compute="_compute_content", store=True, readonly=False, sanitize_style=True)
 

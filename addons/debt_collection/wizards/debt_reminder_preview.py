@@ -27,41 +27,56 @@ class DebtReminderPreview(models.TransientModel):
         nextcall = cron.sudo().nextcall if cron and cron.sudo().active else False  # sudo: read the job's schedule
         return max(now, nextcall) if nextcall else now
 
+    def _compute_display_name(self):
+        # a report screen: its title, not "debt.reminder.preview,1"
+        self.display_name = _("Next Run of the Reminders")
+
     @api.depends("line_ids.status")
     def _compute_counts(self):
         for preview in self:
             statuses = preview.line_ids.mapped("status")
             preview.send_count = statuses.count("send")
             preview.later_count = statuses.count("later")
-            preview.fail_count = statuses.count("fail")
+            # a reminder whose e-mail would go but whose SMS would not (a landline, say) fails too
+            preview.fail_count = statuses.count("fail") + statuses.count("partial")
             preview.hold_count = statuses.count("hold")
 
-    def action_compute(self):
+    def _debt_compute_lines(self):
         self.ensure_one()
         # sudo: the preview is for collection managers (access rules); the engine reads journal items,
         # templates and rules, and works in a savepoint that is rolled back.
         engine = self.env["debt.reminder"].sudo().with_company(self.company_id)
         values = engine._debt_preview(self.company_id, self.run_time, self.partner_ids.ids or None)
-        order = {"send": 0, "fail": 1, "later": 2, "hold": 3}
+        for vals in values:
+            if vals["status"] == "send" and vals.get("reason"):
+                vals["status"] = "partial"  # sent on one channel, failed on the other (the reason says which)
+        order = {"send": 0, "fail": 1, "partial": 2, "later": 3, "hold": 4}
         values.sort(key=lambda v: (order[v["status"]], v.get("planned_time") or self.run_time, v["partner_id"]))
         self.line_ids = [Command.clear()] + [Command.create(vals) for vals in values]
-        return self._action_open()
+
+    def action_compute(self):
+        """Refresh: the form reloads in place (no new breadcrumb)."""
+        self._debt_compute_lines()
+        return True
 
     def _action_open(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Reminder Preview"),
+            "name": _("Next Run of the Reminders"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "current",
         }
 
     @api.model
     def action_open_preview(self):
         """Menu entry: a preview of the next run for the current company."""
-        return self.create({}).action_compute()
+        preview = self.create({})
+        preview._debt_compute_lines()
+        return preview._action_open()
 
 
 class DebtReminderPreviewLine(models.TransientModel):
@@ -74,7 +89,8 @@ class DebtReminderPreviewLine(models.TransientModel):
     rule_id = fields.Many2one("debt.reminder.rule", readonly=True)
     channel = fields.Selection(related="rule_id.channel")
     status = fields.Selection(
-        [("send", "Would be sent"), ("later", "Planned later"), ("fail", "Would fail"), ("hold", "On hold")],
+        [("send", "Would be sent"), ("partial", "Would fail in part"), ("later", "Planned later"),
+         ("fail", "Would fail"), ("hold", "On hold")],
         readonly=True)
     reason = fields.Text(readonly=True)
     planned_time = fields.Datetime(string="When", readonly=True)

@@ -1,0 +1,209 @@
+/** @odoo-module **/
+// Browser tours of the Collections screens, as the people who use them work (tests/test_tours.py
+// creates the customer "Lotus Trading Tour" with a 950.00 invoice, 300.00 paid, 100 days overdue).
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { localization } from "@web/core/l10n/localization";
+
+const CUSTOMER = "Lotus Trading Tour";
+
+function inDays(days) {
+    // the date typed as a user would, in the user's date format
+    const { DateTime } = luxon;
+    return DateTime.now().plus({ days }).toFormat(localization.dateFormat);
+}
+
+function openMenu(rootXmlid, menuXmlid, itemXmlid) {
+    return [
+        ...stepUtils.goToAppSteps(rootXmlid, "Open the Collections app"),
+        {
+            content: "open the menu",
+            trigger: `.o-dropdown[data-menu-xmlid="${menuXmlid}"]`,
+            run: "click",
+        },
+        {
+            content: "open the entry",
+            trigger: `.o-dropdown-item[data-menu-xmlid="${itemXmlid}"]`,
+            run: "click",
+        },
+    ];
+}
+
+// A salesperson opens the customer, reads the Collections tab and logs a call with a promise.
+registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
+    steps: () => [
+        {
+            content: "the customer's form is open",
+            trigger: `.o_form_view .o_last_breadcrumb_item:contains(${CUSTOMER})`,
+        },
+        {
+            content: "open the Collections tab",
+            trigger: '.o_notebook a.nav-link[name="debt_collection"]',
+            run: "click",
+        },
+        {
+            content: "the overdue amount is the open balance after the partial payment",
+            trigger: '.o_field_widget[name="overdue_amount"]:contains(650.00)',
+        },
+        {
+            content: "the oldest item is 100 days overdue",
+            trigger: '.o_field_widget[name="oldest_overdue_days"]:contains(100)',
+        },
+        {
+            content: "log a call",
+            trigger: 'button[name="action_debt_log_call"]',
+            run: "click",
+        },
+        {
+            content: "the customer promised to pay",
+            trigger: '.modal .o_field_widget[name="outcome"] select',
+            run: "selectByLabel Promised to pay",
+        },
+        {
+            content: "the promise is prefilled with what is still open, in its currency",
+            trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="amount"]:contains(650.00)',
+            run: "click",
+        },
+        {
+            content: "give the promised date",
+            trigger: '.modal .o_field_widget[name="promised_date"] input',
+            run: `edit ${inDays(7)}`,
+        },
+        {
+            content: "the promise dialog keeps the amount",
+            trigger: '.modal .o_field_widget[name="amount"] input:value(650.00)',
+        },
+        {
+            content: "save the promise",
+            trigger: ".modal:has(.o_field_widget[name=promised_date]) .modal-footer .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "the promise has its date",
+            trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="promised_date"]:not(:empty)',
+        },
+        {
+            content: "save the call",
+            trigger: ".modal .modal-footer .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "the customer's promise figures show the promise",
+            trigger: 'body:not(:has(.modal)) .o_field_widget[name="debt_promise_amount"]:contains(650.00)',
+        },
+    ],
+});
+
+// A collector works the worklist: logs a call from the row, then opens the customer with a click on the row.
+registry.category("web_tour.tours").add("debt_collection_collector_tour", {
+    steps: () => [
+        // the app opens on its first menu, Customers to Collect
+        ...stepUtils.goToAppSteps("debt_collection.menu_debt_collection_root", "Open the Collections app"),
+        {
+            content: "the customer's row shows its full name and overdue days",
+            trigger: `.o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) td[name="oldest_overdue_days"]:contains(100)`,
+        },
+        {
+            content: "log a call from the row",
+            trigger: `.o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) button[name="action_log_call"]`,
+            run: "click",
+        },
+        {
+            content: "nobody answered",
+            trigger: '.modal .o_field_widget[name="outcome"] select',
+            run: "selectByLabel No answer",
+        },
+        {
+            content: "save the call",
+            trigger: ".modal .modal-footer .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "the row shows the last contact",
+            trigger: `body:not(:has(.modal)) .o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) td[name="last_contact_outcome"]:contains(No answer)`,
+        },
+        {
+            content: "a click on the row opens the customer",
+            trigger: `.o_data_row td[name="partner_id"]:contains(${CUSTOMER})`,
+            run: "click",
+        },
+        {
+            content: "the customer's form is open",
+            trigger: `.o_form_view .o_last_breadcrumb_item:contains(${CUSTOMER})`,
+        },
+    ],
+});
+
+// An accountant runs the aging report and goes from a pivot cell down to the invoice.
+registry.category("web_tour.tours").add("debt_collection_accountant_tour", {
+    steps: () => [
+        ...openMenu(
+            "debt_collection.menu_debt_collection_root",
+            "debt_collection.menu_debt_reporting",
+            "debt_collection.menu_debt_aging"
+        ),
+        {
+            content: "view the report",
+            trigger: '.modal button[name="action_view_report"]',
+            run: "click",
+        },
+        {
+            content: "open the customer's cell",
+            trigger: `.o_pivot tr:has(th:contains(${CUSTOMER})) td.o_pivot_cell_value.cursor-pointer:contains(650.00)`,
+            run: "click",
+        },
+        {
+            content: "open the customer's items of that column",
+            trigger: `.o_list_view .o_data_row td[name="partner_id"]:contains(${CUSTOMER})`,
+            run: "click",
+        },
+        {
+            content: "the item is 100 days overdue, as on the customer's form",
+            trigger: '.o_list_view .o_data_row td[name="days_overdue"]:contains(100)',
+            run: "click",
+        },
+        {
+            content: "the invoice is open",
+            trigger: '.o_form_view .o_field_widget[name="amount_residual"]:contains(650.00), .o_form_view:has(.o_field_widget[name="invoice_line_ids"])',
+        },
+    ],
+});
+
+// A collection manager previews the next run of the reminders and refreshes it.
+registry.category("web_tour.tours").add("debt_collection_manager_tour", {
+    steps: () => [
+        ...openMenu(
+            "debt_collection.menu_debt_collection_root",
+            "debt_collection.menu_debt_reminders_root",
+            "debt_collection.menu_debt_reminder_preview"
+        ),
+        {
+            content: "the preview has a title, not a record reference",
+            trigger: ".o_last_breadcrumb_item:contains(Next Run of the Reminders)",
+        },
+        {
+            content: "no New button on a report",
+            trigger: ".o_form_view:not(:has(.o_form_button_create))",
+        },
+        {
+            content: "the customer is in the preview",
+            trigger: `.o_field_widget[name="line_ids"] .o_data_row:contains(${CUSTOMER})`,
+        },
+        {
+            content: "refresh",
+            trigger: 'button[name="action_compute"]',
+            run: "click",
+        },
+        {
+            content: "still one screen: no breadcrumb piled up",
+            trigger: `.o_field_widget[name="line_ids"] .o_data_row:contains(${CUSTOMER})`,
+            run() {
+                const items = document.querySelectorAll(".o_breadcrumb .breadcrumb-item");
+                if (items.length) {
+                    throw new Error(`The refresh piled up ${items.length} breadcrumb(s)`);
+                }
+            },
+        },
+    ],
+});

@@ -151,10 +151,11 @@ check_external_odoo() {
     shebang="$(head -n 1 "$odoo")"
     [[ $shebang == '#!'*python* ]] || return 0   # a launcher that is not Python: nothing to check
     read -r -a py <<<"${shebang#\#!}"
-    if ! "${py[@]}" -c 'import xlsxwriter, phonenumbers, freezegun' 2>/dev/null; then
-        say "installing xlsxwriter, phonenumbers and freezegun into the Python of $odoo"
-        "${py[@]}" -m pip install -q xlsxwriter phonenumbers freezegun openpyxl >/dev/null 2>&1 \
-            || die "the Python of $odoo lacks xlsxwriter/phonenumbers/freezegun and pip cannot add them: install them there"
+    # websocket-client: Odoo's HttpCase drives Chromium with it (without it the browser tours are skipped)
+    if ! "${py[@]}" -c 'import xlsxwriter, phonenumbers, freezegun, websocket' 2>/dev/null; then
+        say "installing xlsxwriter, phonenumbers, freezegun and websocket-client into the Python of $odoo"
+        "${py[@]}" -m pip install -q xlsxwriter phonenumbers freezegun openpyxl websocket-client >/dev/null 2>&1 \
+            || die "the Python of $odoo lacks xlsxwriter/phonenumbers/freezegun/websocket-client and pip cannot add them: install them there"
     fi
 }
 

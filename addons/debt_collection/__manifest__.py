@@ -1,7 +1,7 @@
 {
     "name": "Debt Collection",
     "summary": "See what every customer owes, hold credit, and work a collection list",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "debt_collection contributors",
@@ -45,6 +45,7 @@
         "demo/debt_reminder_demo.xml",
     ],
     "pre_init_hook": "pre_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

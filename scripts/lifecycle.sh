@@ -2,15 +2,17 @@
 # Life cycle of debt_collection on throw-away databases: install -> uninstall -> reinstall, with and without demo
 # data; after the uninstall nothing of the module may remain (tables, columns, indexes, constraints, sequences,
 # models, fields, XML ids, crons, mail/SMS templates, menus, views, actions, rules, groups), compared with a
-# database that has only the module's dependencies. Then the module's Odoo test suite on the database installed
-# without demo data (the tests build their own data).
+# database that has only the module's dependencies. With demo data, scripts/upgrade_check.sh (the upgrade from the
+# previous release keeps every record) on a copy of the same template. Then the module's Odoo test suite on the
+# database installed without demo data (the tests build their own data).
 #
 # Odoo: $ODOO_BIN when set, else the `odoo` command on PATH. PostgreSQL reachable as the current user (createdb).
 # The dependencies are installed once per flavour (demo, no demo) into a template database; each scenario's
 # database is a copy of it (createdb -T): installing the dependencies is most of the time.
 # Options (environment): LIFECYCLE_FLAVOURS="demo nodemo" (default both), LIFECYCLE_TESTS=0 to skip the suite,
 # LIFECYCLE_DB_PREFIX (default dc_life), LIFECYCLE_TEMPLATE_demo / LIFECYCLE_TEMPLATE_nodemo: an existing database
-# with the dependencies installed (used as template, not dropped).
+# with the dependencies installed (used as template, not dropped), LIFECYCLE_UPGRADE=0 to skip the upgrade check
+# (scripts/upgrade_check.sh, run on a copy of the demo flavour's template).
 # Exit code 0 when everything holds; otherwise a line "*** LIFECYCLE FAILED: ... ***" and a non-zero exit.
 # Every database it creates is dropped at the end, whatever happens.
 set -euo pipefail
@@ -173,6 +175,13 @@ for flavour in $FLAVOURS; do
 
     run_step "reinstall $MODULE ($flavour)" "$WORK/$flavour-reinstall.log" install "$db" "$flavour"
     [ "$(state "$db")" = installed ] || fail "$flavour: $MODULE is '$(state "$db")' after the reinstall"
+    if [ "$flavour" = demo ] && [ "${LIFECYCLE_UPGRADE:-1}" != 0 ]; then
+        # the upgrade from the previous release, on a copy of the same dependencies with demo data
+        start=$(date +%s)
+        UPGRADE_CHECK_TEMPLATE="$tpl" UPGRADE_CHECK_DB_PREFIX="${PREFIX}_upgrade" ODOO_BIN="$ODOO" \
+            bash scripts/upgrade_check.sh || fail "demo: the upgrade check failed (above)"
+        echo "  upgrade check: $(( $(date +%s) - start )) s"
+    fi
     [ -n "${!given:-}" ] || dropdb --if-exists "$tpl"
 
     if [ "$flavour" = nodemo ] && [ "${LIFECYCLE_TESTS:-1}" != 0 ]; then

@@ -6,6 +6,8 @@
 # count must be kept and the module installed at the new version. Fails loudly; always drops its database.
 #
 # Usage: scripts/upgrade_check.sh [COMMIT]   (default c09d743). Odoo: $ODOO_BIN, else `odoo` on PATH.
+# UPGRADE_CHECK_TEMPLATE=DB: start from a copy of DB (the dependencies installed with demo data) rather than from
+# an empty database; UPGRADE_CHECK_DB_PREFIX: the name of the database (default dc_upgrade_<time>_<random>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,8 +34,13 @@ new_version="$(python3 -c 'import ast, sys; print(ast.literal_eval(open(sys.argv
     "addons/$MODULE/__manifest__.py")"
 echo "=== upgrade check: $MODULE $old_version (commit $OLD) -> $new_version (this tree), database $DB"
 
-createdb -T template0 -E UTF8 --lc-collate=C "$DB" || fail "cannot create database $DB"
-psql -X -q -d "$DB" -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null 2>&1 || true
+if [ -n "${UPGRADE_CHECK_TEMPLATE:-}" ]; then
+    # a database with the dependencies installed with demo data (scripts/lifecycle.sh passes its own)
+    createdb -T "$UPGRADE_CHECK_TEMPLATE" "$DB" || fail "cannot copy database $UPGRADE_CHECK_TEMPLATE to $DB"
+else
+    createdb -T template0 -E UTF8 --lc-collate=C "$DB" || fail "cannot create database $DB"
+    psql -X -q -d "$DB" -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null 2>&1 || true
+fi
 
 odoo_cmd() {  # odoo_cmd [shell] ADDONS_PATH ARGS...
     local sub=()

@@ -108,21 +108,20 @@ def _remove_demo_accounting(env):
     env = env(su=True, context=dict(env.context, force_delete=True, active_test=False, tracking_disable=True))
     partners = env["res.partner"].browse(ids["res.partner"]).exists().commercial_partner_id
     orders = env["sale.order"].browse(ids["sale.order"]).exists()
-    orders |= env["sale.order"].search([("partner_id", "child_of", partners.ids)]) if partners else orders
     moves = env["account.move"].browse(ids["account.move"]).exists()
-    if partners:
-        moves |= env["account.move"].search([("commercial_partner_id", "in", partners.ids)])
     payments = env["account.payment"].search([("move_id", "in", moves.ids)])
+    wizards = env["account.payment.register"]
     if partners:
+        orders |= env["sale.order"].search([("partner_id", "child_of", partners.ids)])
+        moves |= env["account.move"].search([("commercial_partner_id", "in", partners.ids)])
         payments |= env["account.payment"].search([("partner_id", "child_of", partners.ids)])
+        # the demo's "Register Payment" wizards (transient, not vacuumed yet) still point at the customers
+        wizards = wizards.search([("partner_id", "in", partners.ids)])
     moves |= payments.move_id
-    # the demo's "Register Payment" wizards (transient, not yet vacuumed) still point at the customers
-    wizards = env["account.payment.register"].search([("partner_id", "in", partners.ids)]) if partners else None
 
     orders.filtered(lambda o: o.state not in ("draft", "cancel"))._action_cancel()
     orders.unlink()
-    if wizards:
-        wizards.unlink()
+    wizards.unlink()
     payments.action_draft()  # their entries to draft, unreconciled from the invoices
     payments.unlink()
     moves = moves.exists()

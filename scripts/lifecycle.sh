@@ -175,6 +175,15 @@ for flavour in $FLAVOURS; do
 
     run_step "reinstall $MODULE ($flavour)" "$WORK/$flavour-reinstall.log" install "$db" "$flavour"
     [ "$(state "$db")" = installed ] || fail "$flavour: $MODULE is '$(state "$db")' after the reinstall"
+    if [ "$flavour" = demo ]; then
+        # the demo loaded again in full: its invoices posted anew, its <function> calls run (payments, evaluations)
+        n="$(sql "$db" "SELECT COUNT(*) FROM account_move m JOIN ir_model_data d ON d.model = 'account.move'
+                         AND d.res_id = m.id AND d.module = '$MODULE' WHERE m.state = 'posted'")"
+        p="$(sql "$db" "SELECT COUNT(*) FROM debt_promise WHERE state != 'open'")"
+        [ "$n" -gt 0 ] && [ "$p" -gt 0 ] \
+            || fail "demo: after the reinstall, $n posted demo invoices and $p evaluated promises (demo not reloaded?)"
+        echo "  after the reinstall: $n posted demo invoices, $p evaluated promises"
+    fi
     if [ "$flavour" = demo ] && [ "${LIFECYCLE_UPGRADE:-1}" != 0 ]; then
         # the upgrade from the previous release, on a copy of the same dependencies with demo data
         start=$(date +%s)

@@ -21,6 +21,9 @@ def pre_init_hook(env):
     databases.
     """
     cr = env.cr
+    # A database uninstalled by 18.0.1.0.0 (no uninstall hook) kept the demo's posted entries with their XML
+    # ids: installing the demo again would try to rewrite them and fail. Nothing to do on a first install.
+    _remove_demo_accounting(env)
     if not column_exists(cr, "res_partner", "collector_id"):
         create_column(cr, "res_partner", "collector_id", "int4")
         cr.execute(SQL("UPDATE res_partner SET collector_id = user_id WHERE user_id IS NOT NULL"))

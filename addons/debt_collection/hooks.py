@@ -1,7 +1,7 @@
 import logging
 
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools.sql import column_exists, create_column, index_exists
 
 _logger = logging.getLogger(__name__)
 
@@ -14,7 +14,7 @@ OWN_INDEXES = (
 
 
 def pre_init_hook(env):
-    """Fill ``res_partner.collector_id`` in SQL before the ORM sees the field.
+    """Fill ``res_partner.collector_id`` in SQL before the ORM sees the field; clean what an old uninstall left.
 
     The field is stored and computed (it defaults to the salesperson). Without this hook the ORM
     would recompute it in Python for every partner at install time, which is slow on large
@@ -47,8 +47,9 @@ def uninstall_hook(env):
 
 def _drop_own_indexes(cr):
     for table, index in OWN_INDEXES:
-        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
-        _logger.info("Table %r: dropped index %r", table, index)
+        if index_exists(cr, index):
+            cr.execute(SQL("DROP INDEX %s", SQL.identifier(index)))
+            _logger.info("Table %r: dropped index %r", table, index)
 
 
 def _forget_foreign_keys(cr):

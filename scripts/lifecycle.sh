@@ -55,8 +55,8 @@ new_db() {
     fi
 }
 
-sql() { psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
-state() { sql "$1" "SELECT state FROM ir_module_module WHERE name = '$MODULE'" 2>/dev/null || true; }
+sql() { psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "$2" || fail "query failed on $1: $2"; }
+state() { psql -X -At -d "$1" -c "SELECT state FROM ir_module_module WHERE name = '$MODULE'" 2>/dev/null || true; }
 
 # Lines of an Odoo log that mean the step did not go well, although Odoo may still exit with 0.
 log_errors() {

@@ -26,6 +26,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "*** UPGRADE CHECK FAILED: $* ***" >&2; exit 1; }
 
+if ! git cat-file -e "$OLD^{commit}" 2>/dev/null; then
+    # a shallow clone (CI) may lack it: fetch that one commit
+    git fetch --quiet --depth=1 origin "$OLD" 2>/dev/null || true
+    git cat-file -e "$OLD^{commit}" 2>/dev/null \
+        || fail "commit $OLD is not in this clone (shallow? run: git fetch --unshallow)"
+fi
 mkdir -p "$WORK/old"
 git archive "$OLD" "addons/$MODULE" | tar -x -C "$WORK/old" || fail "cannot export addons/$MODULE of commit $OLD"
 old_version="$(python3 -c 'import ast, sys; print(ast.literal_eval(open(sys.argv[1]).read())["version"])' \

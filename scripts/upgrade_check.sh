@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OLD="${1:-c09d743}"
+OLD="${1:-c09d74339b6e0a980095461ab20b42b7ee49e1b5}"  # 18.0.1.0.0 (c09d743); a full hash, fetchable from a shallow clone
 ODOO="${ODOO_BIN:-$(command -v odoo || true)}"
 [ -n "$ODOO" ] && [ -x "$ODOO" ] || { echo "*** UPGRADE CHECK FAILED: no Odoo (set ODOO_BIN or put 'odoo' on PATH) ***" >&2; exit 1; }
 MODULE=debt_collection

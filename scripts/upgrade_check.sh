@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Upgrade check: install the previous release of debt_collection (18.0.1.0.0, git commit c09d743) with demo data on
-# a throw-away database, add a manual credit hold, count the records of every debt.* model and key fields of the
-# customers and orders (through the ORM, so that fields moved to another storage, e.g. made company-dependent,
-# are still compared by meaning), then `-u debt_collection` with this repository's add-on and count again: every
-# count must be kept and the module installed at the new version. Fails loudly; always drops its database.
+# a throw-away database, add a manual credit hold, an order let past it and a customer without reminders, count the
+# records of every debt.* model and key fields of the customers and orders (through the ORM, so that fields moved
+# to another storage, e.g. made company-dependent, are still compared by meaning), then `-u debt_collection` with
+# this repository's add-on and count again: every count must be kept and the module installed at the new version.
+# Fails loudly; always drops its database.
 #
 # Usage: scripts/upgrade_check.sh [COMMIT]   (default c09d743). Odoo: $ODOO_BIN, else `odoo` on PATH.
 # UPGRADE_CHECK_TEMPLATE=DB: start from a copy of DB (the dependencies installed with demo data) rather than from
@@ -106,10 +107,16 @@ out["mail.message on res.partner, holds"] = env["mail.message"].search_count(
     [("model", "=", "res.partner"), ("body", "ilike", "Credit hold placed")])
 print("COUNTS " + json.dumps(out, sort_keys=True, default=str))
 '
-# Data the demo does not have: a manual credit hold (placed as a collection manager would).
+# Data the demo does not have, made as a collection manager would: a manual credit hold, a quotation let past it,
+# a customer without reminders.
 HOLD_PY='
+admin = env.ref("base.user_admin")
 partner = env.ref("debt_collection.demo_partner_duc_thinh")
-partner.with_user(env.ref("base.user_admin"))._debt_set_manual_hold(True, "Upgrade check: cheque bounced twice")
+partner.with_user(admin)._debt_set_manual_hold(True, "Upgrade check: cheque bounced twice")
+order = env["sale.order"].create({"partner_id": partner.id, "order_line": [(0, 0, {
+    "product_id": env.ref("product.product_product_24").id, "product_uom_qty": 1, "price_unit": 100.0})]})
+order.with_user(admin)._debt_override_hold("Upgrade check: paid in advance")
+env.ref("debt_collection.demo_partner_hoa_binh").no_reminder = True
 env.cr.commit()
 '
 counts() {  # counts ADDONS_PATH OUTPUT
@@ -136,6 +143,9 @@ models = sorted(key for key in before if key.startswith("debt.") and " " not in 
 print("  records per model before -> after the upgrade:")
 for key in models:
     print(f"    {key:32} {before[key]:6} -> {after.get(key, 'MISSING')}")
+print("  customers, orders and chatter before -> after:")
+for key in sorted(key for key in before if key.startswith(("res.partner", "sale.order", "mail."))):
+    print(f"    {key:48} {before[key]!s:>6} -> {after.get(key, 'MISSING')}")
 lost = {key: (value, after.get(key, "MISSING")) for key, value in before.items() if after.get(key, "MISSING") != value}
 print(f"  {len(before)} counts and values compared, {len(lost)} differ")
 for key, (old, new) in sorted(lost.items()):

@@ -238,9 +238,9 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
     account, fully open) and one income line balancing it. Invoice dates spread over the past 230 days (up to
     today, so that every item is open as of today), payment terms 0/15/30/60 days, amounts 50..10,000 (skewed
     small); customers get items unevenly (a few big customers, a long tail, some with none). About 40% of
-    customers have a credit limit, 1% a manual credit hold; time zones Asia/Ho_Chi_Minh, Asia/Taipei or none;
-    salespeople: one of ``salespeople`` users, 1 in 8 none; the collector is the salesperson, 1 in 10 another
-    user.
+    customers have a credit limit, 1% a manual credit hold (if debt_collection is installed); time zones
+    Asia/Ho_Chi_Minh, Asia/Taipei or none; salespeople: one of ``salespeople`` users, 1 in 8 none; the
+    collector is the salesperson, 1 in 10 another user.
 
     Commits, then VACUUM ANALYZEs the tables. Returns a dict of counts and timings (seconds).
     """
@@ -291,16 +291,23 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
                CASE WHEN {_u('g', 15)} < 0.01 THEN jsonb_build_object(%(company_key)s, true) END AS manual_hold
           FROM generate_series(1, %(n)s) g
     """, params)
-    cr.execute("""
+    # Before debt_collection is installed (bench/install.py) its columns do not exist yet: customers as any
+    # database has them, without collector nor manual hold.
+    cr.execute("SELECT 1 FROM information_schema.columns "
+               "WHERE table_name = 'res_partner' AND column_name = 'debt_collector_id'")
+    debt_columns, debt_values = ("", "")
+    if cr.fetchone():
+        debt_columns = "debt_collector_id, debt_manual_hold,"
+        debt_values = ("CASE WHEN other_collector IS NOT NULL"
+                       " THEN jsonb_build_object(%(company_key)s, other_collector) END, manual_hold,")
+    cr.execute(f"""
         INSERT INTO res_partner (
             id, name, complete_name, commercial_company_name, commercial_partner_id, ref, type, active, is_company,
-            lang, tz, user_id, debt_collector_id, credit_limit, debt_manual_hold, color, partner_share, message_bounce,
+            lang, tz, user_id, {debt_columns} credit_limit, color, partner_share, message_bounce,
             customer_rank, supplier_rank, invoice_warn, sale_warn, autopost_bills,
             create_uid, write_uid, create_date, write_date)
         SELECT id, name, name, name, id, %(ref)s || lpad(idx::text, 6, '0'), 'contact', true, true,
-               'en_US', tz, user_id,
-               CASE WHEN other_collector IS NOT NULL THEN jsonb_build_object(%(company_key)s, other_collector) END,
-               credit_limit, manual_hold, 0, true, 0,
+               'en_US', tz, user_id, {debt_values} credit_limit, 0, true, 0,
                1, 0, 'no-message', 'no-message', 'ask',
                1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
           FROM bench_partner ORDER BY idx

@@ -1,4 +1,5 @@
-"""18.0.1.0.0 -> 18.0.2.0.0: the collector, "no reminders" and the attention flag become per company.
+"""18.0.1.0.0 -> 18.0.2.0.0, before the new code loads: the collector, "no reminders" and the attention flag
+become per company; the open-items index of before v2 is dropped.
 
 - ``res_partner.collector_id`` (int4, a stored copy of the salesperson made once, then kept) is replaced by
   ``debt_collector_id`` (company-dependent, jsonb ``{"company id": user id}``): a collector that differed from
@@ -35,9 +36,21 @@ def _every_company(value_sql):
     return SQL("(SELECT jsonb_object_agg(c.id::text, to_jsonb(%s)) FROM res_company c)", value_sql)
 
 
+def drop_old_open_items_index(cr):
+    """The open-items index before its v2 (without the columns the aging report reads since): ``init()`` dropped
+    it on every update of the module until 18.0.1.0.0; an upgrade is the place to drop it, once."""
+    cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier("account_move_line__debt_open_items_index")))
+
+
 def migrate(cr, version):
-    if not version:
+    if not version:  # a new install, nothing to migrate
         return
+    drop_old_open_items_index(cr)
+    per_company_collector(cr)
+    per_company_flags(cr)
+
+
+def per_company_collector(cr):
     if _column_type(cr, "collector_id") == "int4":
         if not _column_type(cr, "debt_collector_id"):
             cr.execute(SQL("ALTER TABLE res_partner ADD COLUMN debt_collector_id jsonb"))
@@ -46,6 +59,9 @@ def migrate(cr, version):
                 WHERE p.collector_id IS NOT NULL AND p.collector_id IS DISTINCT FROM p.user_id""",
             _every_company(SQL("p.collector_id"))))
         cr.execute(SQL("ALTER TABLE res_partner DROP COLUMN collector_id"))
+
+
+def per_company_flags(cr):
     for column in TO_COMPANY_DEPENDENT:
         if _column_type(cr, column) in (None, "jsonb"):
             continue

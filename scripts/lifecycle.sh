@@ -11,7 +11,8 @@
 # database is a copy of it (createdb -T): installing the dependencies is most of the time.
 # Options (environment): LIFECYCLE_FLAVOURS="demo nodemo" (default both), LIFECYCLE_TESTS=0 to skip the suite,
 # LIFECYCLE_DB_PREFIX (default dc_life), LIFECYCLE_TEMPLATE_demo / LIFECYCLE_TEMPLATE_nodemo: an existing database
-# with the dependencies installed (used as template, not dropped), LIFECYCLE_UPGRADE=0 to skip the upgrade check
+# with the dependencies installed (used as template, not dropped; LIFECYCLE_DATA_DIR: the Odoo data dir of its
+# filestore), LIFECYCLE_UPGRADE=0 to skip the upgrade check
 # (scripts/upgrade_check.sh, run on a copy of the demo flavour's template).
 # Exit code 0 when everything holds; otherwise a line "*** LIFECYCLE FAILED: ... ***" and a non-zero exit.
 # Every database it creates is dropped at the end, whatever happens.
@@ -27,6 +28,7 @@ DEPS="$(python3 -c 'import ast, sys; print(",".join(ast.literal_eval(open(sys.ar
 FLAVOURS="${LIFECYCLE_FLAVOURS:-demo nodemo}"
 PREFIX="${LIFECYCLE_DB_PREFIX:-dc_life}_$(date +%s)_$RANDOM"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dc_lifecycle.XXXXXX")"
+DATA="${LIFECYCLE_DATA_DIR:-$WORK/data}"  # Odoo's data dir (filestores); LIFECYCLE_DATA_DIR: that of a given template
 DBS=()
 ok=0
 
@@ -35,7 +37,7 @@ cleanup() {
     for db in "${DBS[@]}"; do
         dropdb --if-exists --force "$db" >/dev/null 2>&1 || dropdb --if-exists "$db" >/dev/null 2>&1 || true
     done
-    rm -rf "$WORK/data"
+    for db in "${DBS[@]}"; do rm -rf "$DATA/filestore/$db"; done
     if [ "$ok" -eq 1 ]; then rm -rf "$WORK"; else echo "lifecycle: logs kept in $WORK" >&2; fi
 }
 trap cleanup EXIT
@@ -48,6 +50,8 @@ new_db() {
     DBS+=("$1")
     if [ -n "${2:-}" ]; then
         createdb -T "$2" "$1" || fail "cannot copy database $2 to $1"
+        # its files too (attachments stored by the template's modules)
+        if [ -d "$DATA/filestore/$2" ]; then cp -a "$DATA/filestore/$2" "$DATA/filestore/$1"; fi
     else
         createdb -T template0 -E UTF8 --lc-collate=C "$1" \
             || fail "cannot create database $1 (PostgreSQL running? a superuser role for '$(id -un)'?)"
@@ -77,12 +81,14 @@ run_step() {
     if [ -n "$errors" ]; then echo "$errors" | head -n 40 >&2; fail "$label: errors in the log (log $log)"; fi
 }
 
-odoo_cmd() {  # odoo_cmd [shell] DB ARGS...: Odoo with the add-ons of this repository, no HTTP, no crons
-    local sub=()
+odoo_cmd() {  # odoo_cmd [shell] DB ARGS...: Odoo with the add-ons of this repository, no crons, no HTTP unless
+    # $HTTP_PORT is set (the test suite's HttpCase tests and browser tours need it)
+    local sub=() http=(--no-http)
     if [ "$1" = shell ]; then sub=(shell); shift; fi
     local db="$1"
     shift
-    "$ODOO" "${sub[@]}" -d "$db" --addons-path="$ADDONS" --data-dir="$WORK/data" --no-http --max-cron-threads=0 \
+    if [ -n "${HTTP_PORT:-}" ]; then http=(--http-interface=127.0.0.1 --http-port="$HTTP_PORT"); fi
+    "$ODOO" "${sub[@]}" -d "$db" --addons-path="$ADDONS" --data-dir="$DATA" "${http[@]}" --max-cron-threads=0 \
         --log-level=warn "$@"
 }
 demo_flag() { [ "$1" = demo ] && return 0; echo "--without-demo=all"; }  # no flag at all loads demo data
@@ -197,7 +203,8 @@ for flavour in $FLAVOURS; do
         log="$WORK/nodemo-tests.log"
         start=$(date +%s)
         rc=0
-        odoo_cmd "$db" --test-enable --test-tags "/$MODULE" --stop-after-init --log-level=test \
+        HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" \
+            odoo_cmd "$db" --test-enable --test-tags "/$MODULE" --stop-after-init --log-level=test \
             </dev/null >"$log" 2>&1 || rc=$?
         re="odoo\.tests\.result: ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests"
         result="$(grep -E "$re" "$log" | tail -n 1 || true)"
@@ -208,6 +215,12 @@ for flavour in $FLAVOURS; do
             fail "nodemo: the Odoo suite failed (log $log)"
         fi
         [ "${BASH_REMATCH[3]}" -gt 0 ] || fail "nodemo: no Odoo test ran"
+        # skipped tests (OdooTestResult.addSkip): only the demo's own tests may skip here (no demo data)
+        skips="$(grep -E "INFO $db [^ ]+: skipped " "$log" | grep -v "test_call_demo" || true)"
+        if [ -n "$skips" ]; then
+            printf '%s\n' "$skips" | sed 's/^.* skipped /skipped: /' >&2
+            fail "nodemo: tests skipped (above)"
+        fi
     fi
     dropdb --if-exists --force "$db"
 done

@@ -43,18 +43,32 @@ DB="dc_test_$(date +%s)_$RANDOM"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dc_test.XXXXXX")"
 LOG="$WORK/odoo.log"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+TPL="${DB}_deps"  # the dependencies with demo data: this suite's database and the lifecycle's start from it
 ok=0
 cleanup() {
-    dropdb --if-exists --force "$DB" >/dev/null 2>&1 || dropdb --if-exists "$DB" || true
-    rm -rf "$WORK/data"  # the filestore of $DB
+    local db
+    for db in "$DB" "$TPL"; do
+        dropdb --if-exists --force "$db" >/dev/null 2>&1 || dropdb --if-exists "$db" || true
+    done
+    rm -rf "$WORK/data"  # the filestores
     if [ "$ok" -eq 1 ]; then rm -rf "$WORK"; else echo "Odoo log kept in $LOG" >&2; fi
 }
 trap cleanup EXIT
 
 # Same settings as Odoo's own database creation (odoo/service/db.py: template0, unicode, C collation, pg_trgm).
-createdb -T template0 -E UTF8 --lc-collate=C "$DB" \
-    || fail "cannot create database $DB (PostgreSQL running? a superuser role for '$(id -un)'?)"
-psql -q -d "$DB" -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null 2>&1 || true
+createdb -T template0 -E UTF8 --lc-collate=C "$TPL" \
+    || fail "cannot create database $TPL (PostgreSQL running? a superuser role for '$(id -un)'?)"
+psql -q -d "$TPL" -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null 2>&1 || true
+DEPS="$("$PY" -c 'import ast, sys; print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))' \
+    addons/debt_collection/__manifest__.py)"
+echo "=== the module's dependencies ($DEPS) with demo data into $TPL"
+start=$SECONDS
+"$ODOO_BIN" -d "$TPL" --addons-path="$PWD/addons" -i "$DEPS" --stop-after-init --no-http --max-cron-threads=0 \
+    --log-level=warn --data-dir="$WORK/data" </dev/null >"$WORK/deps.log" 2>&1 \
+    || { tail -n 40 "$WORK/deps.log" >&2; fail "installing $DEPS failed (log $WORK/deps.log)"; }
+echo "    $((SECONDS - start)) s"
+createdb -T "$TPL" "$DB" || fail "cannot copy $TPL to $DB"
+if [ -d "$WORK/data/filestore/$TPL" ]; then cp -a "$WORK/data/filestore/$TPL" "$WORK/data/filestore/$DB"; fi
 
 # Demo data is loaded: no --without-demo flag (any value of it, even False, turns demo data off).
 echo "=== Odoo suite: $ODOO_BIN, database $DB, log $LOG"
@@ -97,5 +111,12 @@ if [ -n "$skips" ]; then
     [ "${REQUIRE_ODOO:-0}" != 1 ] || fail "$skipped test(s) skipped (above); REQUIRE_ODOO=1 requires every test to run"
 fi
 
-ok=1
 echo "odoo suite: $((total - failed - errors - skipped)) passed, 0 failed, $skipped skipped"
+
+# --- life cycle -------------------------------------------------------------------------------------------------
+# install -> uninstall -> reinstall with and without demo data, the upgrade from 18.0.1.0.0, the Odoo suite
+# without demo data (scripts/lifecycle.sh), starting from this run's template of the dependencies with demo data
+dropdb --if-exists --force "$DB" >/dev/null 2>&1 || true
+LIFECYCLE_TEMPLATE_demo="$TPL" LIFECYCLE_DATA_DIR="$WORK/data" bash scripts/lifecycle.sh \
+    || fail "the life cycle failed (above)"
+ok=1

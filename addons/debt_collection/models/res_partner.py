@@ -1,5 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
@@ -204,8 +205,15 @@ class ResPartner(models.Model):
         if operator in ("!=", "not in"):
             positive = "=" if operator == "!=" else "in"
             return ["!", *self._search_collector_id(positive, value)]
-        return ["|", ("debt_collector_id", operator, value),
-                "&", ("debt_collector_id", "=", False), ("user_id", operator, value)]
+        values = list(value) if operator == "in" else [value]
+        users = [user for user in values if user]
+        domains = []
+        if users:  # the collector set in this company, else the salesperson
+            domains.append(["|", ("debt_collector_id", "in", users),
+                            "&", ("debt_collector_id", "=", False), ("user_id", "in", users)])
+        if len(users) < len(values):  # "no collector": neither a collector nor a salesperson
+            domains.append([("debt_collector_id", "=", False), ("user_id", "=", False)])
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
 
     @api.depends_context("uid", "company")
     def _compute_debt_collection_notes(self):

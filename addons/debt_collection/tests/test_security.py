@@ -45,6 +45,22 @@ class TestSecurity(DebtCollectionCommon):
         self.collected_by_b.user_id = self.collection_manager
         self.assertEqual(self.collected_by_b.collector_id, self.salesman_b)
 
+    def test_search_on_the_collector(self):
+        Partner = self.env["res.partner"]
+        nobody = Partner.create({"name": "Nobody's Customer"})
+        self.assertIn(self.customer_a, Partner.search([("collector_id", "=", self.salesman_a.id)]))
+        self.assertNotIn(self.collected_by_b, Partner.search([("collector_id", "=", self.salesman_a.id)]))
+        self.assertIn(self.collected_by_b, Partner.search([("collector_id", "in", [self.salesman_b.id])]))
+        # "has a collector": the salesperson counts as the collector when none is set (the upgrade check counts so)
+        with_collector = Partner.search([("collector_id", "!=", False)])
+        self.assertIn(self.customer_a, with_collector)
+        self.assertNotIn(nobody, with_collector)
+        without = Partner.search([("collector_id", "=", False)])
+        self.assertIn(nobody, without)
+        self.assertNotIn(self.customer_a, without)
+        self.assertIn(nobody, Partner.search([("collector_id", "in", [False, self.salesman_b.id])]))
+        self.assertFalse(Partner.search([("collector_id", "in", [])]))
+
     def test_salesperson_sees_only_own_notes(self):
         notes_a = self.env["debt.note"].with_user(self.salesman_a).search([])
         self.assertEqual(notes_a, self.note_a | self.note_collected)  # A sells to the collected customer

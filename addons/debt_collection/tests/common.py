@@ -4,6 +4,8 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import new_test_user
+from odoo.tools import file_open, mute_logger
+from odoo.tools.translate import PoFileReader, TranslationImporter
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -96,3 +98,20 @@ class DebtCollectionCommon(AccountTestInvoicingCommon):
         if confirm:
             order.action_confirm()
         return order
+
+
+def load_shipped_translations(env, files=(("vi_VN", "vi.po"), ("zh_TW", "zh_TW.po"))):
+    """Activate the languages and load the module's shipped .po files into the database.
+
+    Odoo's loader merges each .po with i18n/debt_collection.pot and drops the entries the .pot does not have yet
+    (it is regenerated with `make pot`): the shipped .po files are loaded as they are too."""
+    langs = dict(files)
+    with mute_logger("odoo.addons.base.models.ir_module", "odoo.tools.translate"):
+        for lang in langs:
+            env["res.lang"]._activate_lang(lang)
+        env.ref("base.module_debt_collection")._update_translations(list(langs))
+        importer = TranslationImporter(env.cr, verbose=False)
+        for lang, name in langs.items():
+            with file_open(f"debt_collection/i18n/{name}", "rb") as po:
+                importer._load(PoFileReader(po.read().decode()), lang)
+        importer.save()

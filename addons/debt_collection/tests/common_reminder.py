@@ -4,13 +4,11 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command
-from odoo.tools import file_open, mute_logger
-from odoo.tools.translate import PoFileReader, TranslationImporter
 
 from odoo.addons.mail.tests.common import MailCase
 from odoo.addons.sms.tests.common import SMSCase
 
-from .common import TODAY, DebtCollectionCommon
+from .common import TODAY, DebtCollectionCommon, load_shipped_translations
 
 
 class ReminderCommon(DebtCollectionCommon, MailCase, SMSCase):
@@ -52,18 +50,7 @@ class ReminderCommon(DebtCollectionCommon, MailCase, SMSCase):
         })
         cls.company_data["default_journal_bank"].bank_account_id = cls.bank_account
         cls.salesman_a.partner_id.write({"email": "lan.tran@example.com", "mobile": "+84 903 000 111"})
-        langs = {"vi_VN": "vi.po", "zh_TW": "zh_TW.po"}
-        with mute_logger("odoo.addons.base.models.ir_module", "odoo.tools.translate"):
-            for code in langs:
-                env["res.lang"]._activate_lang(code)
-            env.ref("base.module_debt_collection")._update_translations(list(langs))
-            # Odoo's loader merges each .po with i18n/debt_collection.pot and drops the entries the .pot does
-            # not have yet (it is regenerated with `make pot`): load the shipped .po files as they are too.
-            importer = TranslationImporter(env.cr, verbose=False)
-            for code, name in langs.items():
-                with file_open(f"debt_collection/i18n/{name}", "rb") as po:
-                    importer._load(PoFileReader(po.read().decode()), code)
-            importer.save()
+        load_shipped_translations(env)
         cls.Reminder = env["debt.reminder"]
 
     @classmethod

@@ -2,12 +2,10 @@ from datetime import date
 
 from odoo import Command
 from odoo.tests import Form, tagged
-from odoo.tools import file_open, mute_logger
-from odoo.tools.translate import PoFileReader, TranslationImporter
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import DebtCollectionCommon
+from .common import DebtCollectionCommon, load_shipped_translations
 
 
 @tagged("post_install", "-at_install")
@@ -18,18 +16,7 @@ class TestCallSummary(DebtCollectionCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        langs = {"vi_VN": "vi.po", "zh_TW": "zh_TW.po"}
-        with mute_logger("odoo.addons.base.models.ir_module", "odoo.tools.translate"):
-            for lang in langs:
-                cls.env["res.lang"]._activate_lang(lang)
-            cls.env.ref("base.module_debt_collection")._update_translations(list(langs))
-            # Odoo's loader merges each .po with i18n/debt_collection.pot and drops the entries the .pot does
-            # not have yet (it is regenerated with `make pot`): load the shipped .po files as they are too.
-            importer = TranslationImporter(cls.env.cr, verbose=False)
-            for lang, name in langs.items():
-                with file_open(f"debt_collection/i18n/{name}", "rb") as po:
-                    importer._load(PoFileReader(po.read().decode()), lang)
-            importer.save()
+        load_shipped_translations(cls.env)
         cls.salesman_a.write({"email": "sales.a@company.example.com"})
 
     def _customer_with_contact(self, name, lang):

@@ -7,9 +7,8 @@ from datetime import date
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import file_open, mute_logger
-from odoo.tools.translate import PoFileReader, TranslationImporter
 
+from .common import load_shipped_translations
 from .test_promise import PromiseCommon
 
 
@@ -395,16 +394,7 @@ class TestTrustMessagesTranslated(TrustCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        langs = {"vi_VN": "vi.po", "zh_TW": "zh_TW.po"}
-        with mute_logger("odoo.addons.base.models.ir_module", "odoo.tools.translate"):
-            for lang in langs:
-                cls.env["res.lang"]._activate_lang(lang)
-            # the shipped .po files as they are (Odoo's loader drops the entries its .pot does not have yet)
-            importer = TranslationImporter(cls.env.cr, verbose=False)
-            for lang, name in langs.items():
-                with file_open(f"debt_collection/i18n/{name}", "rb") as po:
-                    importer._load(PoFileReader(po.read().decode()), lang)
-            importer.save()
+        load_shipped_translations(cls.env)
 
     def test_refusals_in_vietnamese_and_chinese(self):
         # the language of the request (the web client sends the user's language in the context)

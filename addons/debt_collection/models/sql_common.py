@@ -66,3 +66,41 @@ def collector_sql(partner_alias, company_sql):
         company_value_sql(partner_alias, "debt_collector_id", company_sql, "int"),
         SQL.identifier(partner_alias, "user_id"),
     )
+
+
+def open_items_sql(line_alias="aml", account_alias="acc"):
+    """The open receivable items, the one definition every screen and job uses: journal items of posted moves,
+    not fully reconciled, with an open amount, on a receivable account (``account_alias``: the joined
+    ``account_account``; None when the caller filters the accounts itself). The first three conditions are the
+    predicate of the module's partial index of open items (``account_move_line.py``), so that PostgreSQL can
+    read the items from it."""
+    line = SQL.identifier(line_alias)
+    condition = SQL(
+        "%(line)s.parent_state = 'posted' AND %(line)s.reconciled IS NOT TRUE AND %(line)s.amount_residual != 0",
+        line=line,
+    )
+    if account_alias:
+        condition = SQL("%s AND %s.account_type = 'asset_receivable'", condition, SQL.identifier(account_alias))
+    return condition
+
+
+def company_tz_sql(calendar_alias, company_partner_alias):
+    """A company's time zone in SQL, as ``res.company._debt_timezone()`` in Python: its working calendar's,
+    else its partner's, else UTC (``calendar_alias``: its ``resource_calendar``, LEFT JOINed)."""
+    return SQL(
+        "COALESCE(NULLIF(%s.tz, ''), NULLIF(%s.tz, ''), 'UTC')",
+        SQL.identifier(calendar_alias), SQL.identifier(company_partner_alias),
+    )
+
+
+def local_date_sql(now, tz_sql):
+    """The date in the time zone ``tz_sql`` (an SQL expression; NULL gives NULL) at the moment ``now`` (a naive
+    UTC datetime, as Odoo stores them)."""
+    return SQL("(%s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE %s)::date", now, tz_sql)
+
+
+def customer_today_sql(now, partner_alias, company_tz):
+    """The customer's "today": the date in the commercial partner ``partner_alias``'s own time zone, else in its
+    company's (``company_tz``: an SQL expression, see :func:`company_tz_sql`). Python: ``common.customer_today``."""
+    partner_tz = SQL("NULLIF(%s.tz, '')", SQL.identifier(partner_alias))
+    return SQL("COALESCE(%s, %s)", local_date_sql(now, partner_tz), local_date_sql(now, company_tz))

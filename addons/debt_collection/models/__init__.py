@@ -13,3 +13,4 @@ from . import debt_excuse
 from . import debt_call
 from . import debt_promise
 from . import mail_render_mixin
+from . import resource_calendar

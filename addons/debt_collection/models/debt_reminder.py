@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from operator import itemgetter
 
+import pytz
 from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable
 
@@ -247,31 +248,11 @@ class DebtReminder(models.Model):
         company_tz = company._debt_timezone()
         calendar = company.resource_calendar_id
         calendar_error = False
-        windows, holidays = [], set()
         if not calendar:
             calendar_error = _("The company %s has no working hours (resource calendar).", company.name)
-        else:
-            for attendance in calendar.attendance_ids:
-                if attendance.resource_id or attendance.display_type or attendance.day_period == "lunch":
-                    continue
-                windows.append(schedule.Window(
-                    int(attendance.dayofweek), attendance.hour_from, attendance.hour_to,
-                    int(attendance.week_type) if calendar.two_weeks_calendar and attendance.week_type else None,
-                    attendance.date_from or None, attendance.date_to or None))
-            if not windows:
-                calendar_error = _("The working hours %s have no working time.", calendar.name)
-            leaves = self.env["resource.calendar.leaves"].sudo().search([  # sudo: public holidays, read only
-                ("resource_id", "=", False),
-                ("calendar_id", "in", [calendar.id, False]),
-                ("company_id", "in", [company.id, False]),
-                ("date_to", ">=", now - timedelta(days=2)),
-                ("date_from", "<=", now + timedelta(days=schedule.HORIZON_DAYS)),
-            ])
-            try:
-                holiday_zone = schedule.get_zone(calendar.tz or company_tz)
-            except schedule.ScheduleError:
-                holiday_zone = schedule.get_zone("UTC")
-            holidays = schedule.holiday_dates([(leave.date_from, leave.date_to) for leave in leaves], holiday_zone)
+        elif not calendar.attendance_ids.filtered(
+                lambda a: not a.resource_id and not a.display_type and a.day_period != "lunch"):
+            calendar_error = _("The working hours %s have no working time.", calendar.name)
         offsets = [step[0] for step in steps]
         return {
             "company": company,
@@ -283,8 +264,8 @@ class DebtReminder(models.Model):
             "tagged_rules": any(rule.partner_category_ids for rule in rules),
             "company_tz": company_tz,
             "calendar_error": calendar_error,
-            "windows": windows,
-            "holidays": holidays,
+            "calendar": calendar,
+            "work_time": {},  # the calendar's working time per time zone, computed once per run when needed
             "cap_days": company.debt_reminder_cap_days,
             "plain_sms": company.debt_reminder_sms_plain,
             "renderers": {},  # the templates compiled in this run, by language (see _debt_render)
@@ -297,7 +278,8 @@ class DebtReminder(models.Model):
         if name not in zones:
             try:
                 zones[name] = schedule.get_zone(name)
-            except schedule.ScheduleError:
+                pytz.timezone(name)  # the calendar's working time is read with pytz (Odoo's)
+            except (schedule.ScheduleError, pytz.UnknownTimeZoneError):
                 zones[name] = _(
                     "Unknown time zone %(tz)s on %(owner)s: choose a valid time zone so that reminders are "
                     "sent in working hours.",
@@ -498,10 +480,11 @@ class DebtReminder(models.Model):
                 if setup["calendar_error"]:
                     candidate.update(status="hold", reason=setup["calendar_error"])
                 else:
-                    try:
-                        candidate["planned_time"] = schedule.next_allowed_moment(
-                            now, zone, setup["windows"], setup["holidays"])
-                    except schedule.ScheduleError:
+                    planned_time = setup["calendar"]._debt_next_work_moments(
+                        {pid: now}, zone.key, company, setup["work_time"])[pid]
+                    if planned_time:
+                        candidate["planned_time"] = planned_time
+                    else:
                         candidate.update(status="hold", reason=_(
                             "No working hours in the company's calendar in the coming year."))
             result.append(candidate)
@@ -731,9 +714,9 @@ class DebtReminder(models.Model):
                 reason = _("Postponed: at most one reminder every %(days)s days.", days=setup["cap_days"])
         if setup["calendar_error"]:
             return now + timedelta(hours=1), setup["calendar_error"]
-        try:
-            moment = schedule.next_allowed_moment(not_before, zone, setup["windows"], setup["holidays"])
-        except schedule.ScheduleError:
+        moment = setup["calendar"]._debt_next_work_moments(
+            {self.id: not_before}, zone.key, setup["company"], setup["work_time"])[self.id]
+        if not moment:
             return now + timedelta(days=1), _("No working hours in the company's calendar in the coming year.")
         if moment <= now:
             return None, False

@@ -5,6 +5,7 @@ from . import test_worklist
 from . import test_aging
 from . import test_aging_export
 from . import test_reminder_schedule
+from . import test_reminder_calendar
 from . import test_reminders
 from . import test_reminder_pause
 from . import test_promise

@@ -1,4 +1,4 @@
-"""Reminder scheduling maths: rule steps, due-date cycles, working hours and holidays.
+"""Reminder scheduling maths: rule steps, due-date cycles, the frequency cap, working time look-up.
 
 Pure Python (no Odoo import), unit-tested outside Odoo. The Odoo side turns :class:`ScheduleError`
 into translated messages: each error carries a ``code`` and the values the message needs.
@@ -14,24 +14,18 @@ Vocabulary
   days overdue; the step *in force* for it is the step with the largest offset not after that
   (ties: the rule that comes first). The step's *cycle* starts on ``due + offset``: the item is
   covered for that step by any reminder of the same rule whose cycle date is on or after it.
-- A reminder is sent only at an *allowed moment*: inside a working window of the company's
-  calendar, read in the customer's time zone, never at the weekend or on a holiday.
+- A reminder is sent only inside working time: the company's ``resource.calendar`` (any weekday it
+  has hours on, minus its public holidays), read in the customer's time zone. Odoo computes the
+  intervals (``models/resource_calendar.py``); :func:`next_work_moment` looks a moment up in them.
 """
 
+import bisect
 import datetime as dt
-import math
-from collections import namedtuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WEEKEND = (5, 6)  # Saturday, Sunday (Python's weekday(): Monday is 0)
-HORIZON_DAYS = 400  # how far ahead to look for an allowed moment before giving up
+HORIZON_DAYS = 400  # how far ahead to look for working time before giving up
+LOOKAHEAD_DAYS = 31  # the working time computed first; the whole horizon only when nothing is found in it
 MAX_REPEAT_STEPS = 100  # a repetition may not fire more often than this
-
-Window = namedtuple("Window", "weekday hour_from hour_to week_type date_from date_to",
-                    defaults=(None, None, None))
-Window.__doc__ = """A working window of a calendar: weekday (0 = Monday), local hours as floats
-(8.5 = 08:30; 24 = midnight at the end of the day), optionally the week parity (0 or 1, Odoo's
-two-week calendars) and the first and last dates it applies to."""
 
 
 class ScheduleError(ValueError):
@@ -134,97 +128,18 @@ def cap_allows(today, last_sent_date, cap_days):
     return next_date is None or today >= next_date
 
 
-# --- working hours and holidays ---------------------------------------------------------------------------------
+# --- working time ------------------------------------------------------------------------------------------------
 
-def week_type(day):
-    """Odoo's week parity (0 or 1) of a date, for two-week calendars."""
-    return int(math.floor((day.toordinal() - 1) / 7) % 2)
+def next_work_moment(starts, ends, moment):
+    """The first moment at or after ``moment`` inside working time.
 
-
-def holiday_dates(intervals, zone):
-    """The local dates in ``zone`` touched by holiday intervals.
-
-    :param intervals: iterable of ``(start, end)`` naive UTC moments, as Odoo stores public holidays
-        (``resource.calendar.leaves`` without resource); ``end`` is inclusive (Odoo ends a day at
-        23:59:59), an ``end`` exactly at local midnight does not touch the next day
+    :param starts: the starts of the working intervals, naive UTC, sorted
+    :param ends: their ends (excluded), in the same order; the intervals do not overlap (as
+        ``resource.calendar._work_intervals_batch`` returns them)
+    :returns: ``moment`` itself when it falls inside an interval, the start of the next interval
+        otherwise, or None when no interval ends after ``moment``
     """
-    dates = set()
-    for start, end in intervals:
-        if end < start:
-            continue
-        first = local_date(start, zone)
-        last_local = to_local(end, zone)
-        last = last_local.date()
-        if last > first and last_local.time() == dt.time(0, 0):
-            last -= dt.timedelta(days=1)
-        day = first
-        while day <= last:
-            dates.add(day)
-            day += dt.timedelta(days=1)
-    return dates
-
-
-def _windows_of_day(day, windows):
-    result = []
-    for window in windows:
-        if window.weekday != day.weekday():
-            continue
-        if window.week_type is not None and window.week_type != week_type(day):
-            continue
-        if window.date_from and day < window.date_from:
-            continue
-        if window.date_to and day > window.date_to:
-            continue
-        if window.hour_to <= window.hour_from:
-            continue
-        result.append(window)
-    return sorted(result, key=lambda w: w.hour_from)
-
-
-def _local_moment(day, hours, zone):
-    """Aware local datetime of ``day`` at ``hours`` (a float, 24 being the next midnight)."""
-    minutes = round(hours * 60)
-    naive = dt.datetime.combine(day, dt.time(0, 0)) + dt.timedelta(minutes=minutes)
-    return naive.replace(tzinfo=zone)
-
-
-def is_allowed_day(day, holidays=(), weekend=WEEKEND):
-    return day.weekday() not in weekend and day not in holidays
-
-
-def next_allowed_moment(now, zone, windows, holidays=(), weekend=WEEKEND, horizon_days=HORIZON_DAYS):
-    """The first moment at or after ``now`` when a reminder may be sent.
-
-    :param now: naive UTC moment
-    :param zone: the customer's ``ZoneInfo`` (see :func:`get_zone`); windows are read in it
-    :param windows: the calendar's working :class:`Window` list
-    :param holidays: local dates when nothing is sent (see :func:`holiday_dates`)
-    :param weekend: weekdays when nothing is sent, whatever the calendar says
-    :returns: a naive UTC moment: ``now`` itself when it is allowed, otherwise the start of the
-        next working window on an allowed day
-    :raises ScheduleError: ``no_working_time`` when no window opens within ``horizon_days``
-    """
-    local_now = to_local(now, zone)
-    today = local_now.date()
-    for delta in range(horizon_days + 1):
-        day = today + dt.timedelta(days=delta)
-        if not is_allowed_day(day, holidays, weekend):
-            continue
-        for window in _windows_of_day(day, windows):
-            start = _local_moment(day, window.hour_from, zone)
-            end = _local_moment(day, window.hour_to, zone)
-            if delta == 0:
-                if local_now >= end:
-                    continue
-                if local_now >= start:
-                    return now
-            return to_utc(start)
-    raise ScheduleError("no_working_time", "No working hours in the next {days} days", days=horizon_days)
-
-
-def is_allowed_moment(now, zone, windows, holidays=(), weekend=WEEKEND):
-    """Whether a reminder may be sent at the naive UTC moment ``now``."""
-    try:
-        return next_allowed_moment(now, zone, windows, holidays, weekend, horizon_days=0) == now
-    except ScheduleError:
-        return False
+    index = bisect.bisect_right(ends, moment)  # the first interval ending after the moment
+    if index == len(ends):
+        return None
+    return max(moment, starts[index])

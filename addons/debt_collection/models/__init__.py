@@ -12,5 +12,7 @@ from . import debt_reminder
 from . import debt_excuse
 from . import debt_call
 from . import debt_promise
+from . import debt_promise_line
+from . import debt_promise_evaluation
 from . import mail_render_mixin
 from . import resource_calendar

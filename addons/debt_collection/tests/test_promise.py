@@ -269,7 +269,7 @@ class TestPromiseEvaluation(PromiseCommon):
         self.env.cr.execute(
             "ALTER TABLE debt_promise ADD CONSTRAINT dc_test_refuse_close "
             f"CHECK (id <> {int(failing.id)} OR state = 'open')")
-        with mute_logger("odoo.addons.debt_collection.models.debt_promise", "odoo.sql_db"):
+        with mute_logger("odoo.addons.debt_collection.models.debt_promise_evaluation", "odoo.sql_db"):
             self._run_cron("2026-06-24")
         self.env.invalidate_all()
         self.assertEqual(promises.mapped("state"), ["broken", "open", "broken"])

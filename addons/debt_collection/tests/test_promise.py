@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -302,6 +302,53 @@ class TestPromiseEvaluation(PromiseCommon):
         self.assertEqual(promise.line_ids.state, "cancelled")
         self._run_cron("2026-06-24")
         self.assertEqual(promise.state, "cancelled")
+
+
+    def test_notes_and_todo_through_the_chatter(self):
+        """The notes are Odoo chatter notes (by the job's user, internal), the amounts in Odoo's format of the
+        currency, and the to-do makes its collector follow the promise."""
+        invoice = self._invoice(self.customer, 1234.5, 10)
+        promise = self._promise(self.customer, 1234.5, invoices=invoice)
+        self._pay_on(invoice, 234.5, "2026-06-19")
+        self._run_cron("2026-06-24")
+        self.assertEqual(promise.state, "partial")
+        paid, amount = (tools.format_amount(self.env, value, promise.currency_id) for value in (234.5, 1234.5))
+        expected = (f"Promise partially kept: {paid} paid of the {amount} promised by 2026-06-20 "
+                    "(3 days of grace).")
+        for record in (promise, self.customer):
+            note = self._notes(record)
+            self.assertEqual(len(note), 1)
+            self.assertEqual(tools.html2plaintext(note.body), expected)
+            self.assertTrue(note.is_internal)
+            self.assertEqual(note.author_id, self.env.user.partner_id)
+        activity = self._activities(promise)
+        self.assertEqual(tools.html2plaintext(activity.note), expected)
+        self.assertEqual(activity.res_name, promise.display_name)
+        self.assertIn(self.salesman_a.partner_id, promise.message_partner_ids)
+
+    def test_cancelled_invoice_is_not_open(self):
+        """What is open is measured on the open receivable items (sql_common.open_items_sql): an invoice
+        cancelled after the promise no longer counts as owed."""
+        invoice = self._invoice(self.customer, 500.0, 10)
+        promise = self._promise(self.customer, 500.0, invoices=invoice)
+        self.assertEqual(promise.open_amount_start, 500.0)
+        invoice.button_draft()
+        invoice.button_cancel()
+        self._run_cron("2026-06-18")
+        self.assertEqual(promise.paid_amount, 500.0)
+        self.assertEqual(promise.state, "kept")
+
+    def test_cron_reports_its_progress(self):
+        """Run as the scheduled action: the job reports what it did to Odoo's cron progress record."""
+        # the job evaluates the open promises of every company (sudo: those the test user cannot see too)
+        open_before = self.env["debt.promise"].sudo().search_count([("state", "=", "open")])
+        promise = self._promise(self.customer, 100.0)
+        cron = self.env.ref("debt_collection.ir_cron_debt_evaluate_promises")
+        with freeze_time("2026-06-24 10:00:00"):
+            cron.sudo().method_direct_trigger()
+        self.assertEqual(promise.state, "broken")
+        progress = self.env["ir.cron.progress"].sudo().search([("cron_id", "=", cron.id)], order="id desc", limit=1)
+        self.assertEqual((progress.done, progress.remaining), (open_before + 1, 0))
 
 
 @tagged("post_install", "-at_install")

@@ -113,3 +113,10 @@ class TestReminderCalendar(ReminderCommon):
             for name, day, kind in (("Monday", "0", 1 - week_type), ("Tuesday", "1", week_type))]})
         self.run_cron(FRIDAY_EVENING)
         self.assertEqual(self.reminders(self.hcm).planned_time, datetime(2026, 6, 23, 1, 0), "Tuesday 08:00")
+
+    def test_daylight_saving_in_the_customers_zone(self):
+        """Paris switches to summer time on Sunday 29 March 2026: Monday 08:00 in Paris is 06:00 UTC, not 07:00."""
+        paris = self._reminder_customer("Rive Gauche", tz="Europe/Paris")
+        self._invoice_due(paris, 300.0, d("2026-03-20"))  # +7 on Friday 27 March
+        self.run_cron("2026-03-27 19:00:00")  # Friday 20:00 in Paris (winter time)
+        self.assertEqual(self.reminders(paris).planned_time, datetime(2026, 3, 30, 6, 0))

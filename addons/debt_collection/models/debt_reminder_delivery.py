@@ -1,0 +1,300 @@
+"""Payment reminders, delivery: recipients, queueing the e-mails and SMS through Odoo's mail and SMS
+machinery, chatter notes, follow-up activities and escalations."""
+
+import logging
+
+from odoo import SUPERUSER_ID, Command, _, fields, models, tools
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+
+from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
+
+from ..tools import phone as phone_tools
+from ..tools import schedule
+from .debt_reminder import OUTCOME_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+
+class DebtReminder(models.Model):
+    _inherit = "debt.reminder"
+
+    # --- delivery ------------------------------------------------------------------------------------------------
+
+    def _debt_recipients(self, setup):
+        """``{reminder: {"partner", "email", "email_error", "number", "sms_error"}}``."""
+        company = setup["company"]
+        default_country = company.country_id.code
+        result = {}
+        for reminder in self:
+            customer = reminder.partner_id
+            contact = customer.payment_contact_id
+            email_owner = contact if contact.email else customer
+            email = tools.email_normalize(email_owner.email) if email_owner.email else False
+            email_error = False
+            if not email_owner.email:
+                email_error = _("no e-mail address on the customer or its payment contact")
+            elif not email:
+                email_error = _("the e-mail address %s is not valid", email_owner.email)
+            candidates = []
+            for owner in (contact, customer):
+                if owner:
+                    region = owner.country_id.code or customer.country_id.code or default_country
+                    candidates += [(owner, owner.mobile, region), (owner, owner.phone, region)]
+            number, sms_error, sms_owner = False, False, contact or customer
+            try:
+                sms_owner, number = phone_tools.pick_mobile(candidates)
+            except phone_tools.PhoneError as error:
+                sms_error = {
+                    "missing": _("no mobile number on the customer or its payment contact"),
+                    "invalid": _("the number %s is not a valid phone number", error.number),
+                    "landline": _("the number %s is a landline, which cannot receive SMS", error.number),
+                }[error.code]
+            result[reminder] = {
+                "email_partner": email_owner, "email": email, "email_error": email_error,
+                "sms_partner": sms_owner, "number": number, "sms_error": sms_error,
+            }
+        return result
+
+    def _debt_deliver(self, setup, now, amounts):
+        """Render and queue the e-mails and SMS of ``self`` (due, checked), post them in the
+        customers' chatter, apply the escalations, and record the outcome. A constant number of
+        queries for the whole batch, whatever its size (templates grouped).
+
+        :param amounts: ``{reminder id: (amount, credit, amount due)}``, the amounts of the items now
+        """
+        company = setup["company"]
+        recipients = self._debt_recipients(setup)
+        zones = {}
+        addressed = {}
+        for reminder, recipient in recipients.items():
+            main = recipient["email_partner"] if "email" in reminder.rule_id._channels() else recipient["sms_partner"]
+            zone = self._debt_zone(setup, reminder.partner_id.tz, zones)
+            if isinstance(zone, str):  # "send now" to a customer with an unknown time zone
+                zone = schedule.get_zone("UTC")
+            addressed[reminder.id] = (main.id, schedule.local_date(now, zone), *amounts[reminder.id])
+        self._debt_write_rows(("recipient_id", "send_date", "amount", "credit_amount", "amount_due"), addressed)
+        self.env.flush_all()
+        author = company.partner_id
+        author_email = company.email_formatted or author.email_formatted or self.env.user.email_formatted
+        outcome = {reminder: {"sent": [], "errors": [], "values": {}} for reminder in self}
+        mail_items = self._debt_prepare_emails(setup, recipients, outcome, author, author_email)
+        sms_items = self._debt_prepare_sms(setup, recipients, outcome)
+        self._debt_queue(mail_items, sms_items, recipients, outcome, author, author_email)
+
+        # outcome, escalations
+        activities = {}
+        sent = []
+        message_rel = [(reminder.id, mid) for reminder in self for mid in outcome[reminder]["sent"]]
+        if message_rel:
+            self.env.execute_query(SQL(
+                """
+                INSERT INTO debt_reminder_mail_message_rel (reminder_id, message_id)
+                     SELECT * FROM unnest(%s::int[], %s::int[])
+                """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
+            self.invalidate_recordset(["message_ids"])
+        outcome_rows = {}
+        for reminder in self:
+            result = outcome[reminder]
+            values = result["values"]
+            if result["sent"]:
+                sent.append(reminder.id)
+            outcome_rows[reminder.id] = (
+                "sent" if result["sent"] else "failed", now if result["sent"] else None,
+                "\n".join(result["errors"]) or None,
+                *(None if values.get(fname) is False else values.get(fname) for fname in OUTCOME_FIELDS[3:]),
+            )
+            if result.get("fix_number"):
+                activities[reminder] = {
+                    "summary": _("Fix the mobile number of %s", reminder.partner_id.name),
+                    "note": _("The payment reminder could not be sent by SMS: %s. Please enter a valid mobile "
+                              "number (on the customer or its payment contact).", result["fix_number"]),
+                }
+        self._debt_write_rows(OUTCOME_FIELDS, outcome_rows)
+        sent = self.browse(sent)
+        failed = self - sent
+        failed._debt_post_failure_notes()
+        self._debt_escalate(sent, activities)
+
+    def _debt_queue(self, mail_items, sms_items, recipients, outcome, author, author_email):
+        """Post the e-mails and SMS in the customers' chatter and queue them, in a few creates for the
+        whole batch: the chatter messages of both channels in one ``mail.message`` create; then each
+        e-mail as the ``mail.mail`` of its message (as Odoo's e-mail notifications are: a ``mail.mail``
+        created with the message's values would create the message through ``_inherits`` and sanitize
+        its body once more); then the ``sms.sms`` and their notifications, as Odoo's SMS are.
+        The ids of the messages go to ``outcome``."""
+        if not mail_items and not sms_items:
+            return
+        note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        # sudo: logging in the chatter and queueing the messages (technical records), as Odoo's notifications do
+        messages = self.env["mail.message"].sudo().create([values for _r, values, _m in mail_items] + [{
+            "model": "res.partner",
+            "res_id": reminder.partner_id.id,
+            "record_name": reminder.partner_id.display_name,
+            "message_type": "sms",
+            "subtype_id": note_subtype,
+            "body": sms_content_to_rendered_html(body),
+            "author_id": author.id,
+            "email_from": author_email,
+            "reply_to": author_email,
+            "message_id": generate_tracking_message_id("debt-reminder-sms"),
+        } for reminder, body in sms_items])
+        mail_messages, sms_messages = messages[:len(mail_items)], messages[len(mail_items):]
+        if mail_items:
+            self.env["mail.mail"].sudo().create([
+                dict(mail_values, mail_message_id=message.id)
+                for (_reminder, _values, mail_values), message in zip(mail_items, mail_messages, strict=True)])
+            for (reminder, _values, _mail_values), message in zip(mail_items, mail_messages, strict=True):
+                outcome[reminder]["sent"].append(message.id)
+        if sms_items:
+            sms_records = self.env["sms.sms"].sudo().create([{
+                "body": body,
+                "number": recipients[reminder]["number"],
+                "partner_id": recipients[reminder]["sms_partner"].id,
+                "mail_message_id": message.id,
+                "state": "outgoing",
+            } for (reminder, body), message in zip(sms_items, sms_messages, strict=True)])
+            self.env["mail.notification"].sudo().create([{
+                "author_id": author.id,
+                "mail_message_id": sms.mail_message_id.id,
+                "res_partner_id": sms.partner_id.id,
+                "sms_number": sms.number,
+                "notification_type": "sms",
+                "sms_id_int": sms.id,
+                "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
+                "is_read": True,
+                "notification_status": "ready",
+            } for sms in sms_records])
+            for (reminder, _body), message in zip(sms_items, sms_messages, strict=True):
+                outcome[reminder]["sent"].append(message.id)
+
+    def _debt_write_rows(self, fnames, rows):
+        """Write a different value of the columns ``fnames`` on each reminder, in one ``UPDATE``:
+        ``rows`` is ``{reminder id: (value, ...)}`` with values in the order of ``fnames`` (plain column
+        values: ids, dates, numbers, texts, None for empty).
+
+        The engine writes the outcome of every reminder of a batch (state, reason, the rendered
+        messages, their recipient): ``write`` reminder by reminder costs a ``write`` call, its cache
+        updates and its dependency checks per reminder, and as many ``UPDATE`` statements as there are
+        different sets of written fields in the batch. The reminders are the engine's own records
+        (read-only for users, no tracking, no stored field depending on these columns): the update
+        sets ``write_uid`` and ``write_date`` as ``write`` does, and the ORM cache gets the new values.
+        """
+        if not rows:
+            return
+        reminders = self.browse(list(rows))
+        reminders.check_access("write")
+        reminders.flush_recordset(list(fnames))  # a pending value would overwrite the update when flushed
+        reminders.modified(fnames, before=True)
+        columns = [SQL.identifier(fname) for fname in fnames]
+        self.env.execute_query(SQL(
+            """
+            UPDATE debt_reminder
+               SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+              FROM (VALUES %(values)s) AS v(id, %(columns)s)
+             WHERE debt_reminder.id = v.id
+            """,
+            assignments=SQL(", ").join(
+                SQL("%s = v.%s::%s", column, column, SQL(self._fields[fname].column_type[1]))
+                for fname, column in zip(fnames, columns, strict=True)),
+            uid=self.env.uid, now=self.env.cr.now(),
+            values=SQL(", ").join(SQL("(%s)", SQL(", ").join([rid, *values])) for rid, values in rows.items()),
+            columns=SQL(", ").join(columns),
+        ))
+        # the cache gets the values written, as with write() (and no query to read them again)
+        for index, fname in enumerate(fnames):
+            field = self._fields[fname]
+            self.env.cache.update(reminders, field, [
+                field.convert_to_cache(values[index], reminder)  # per reminder: a Monetary reads its currency
+                for reminder, values in zip(reminders, rows.values(), strict=True)])
+        reminders.invalidate_recordset(["write_uid", "write_date"])
+        reminders.modified(fnames)
+
+    def _debt_post_failure_notes(self):
+        """A note in the chatter of each customer whose reminder could not be sent, in one query batch."""
+        if not self:
+            return
+        note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        author = self.company_id[:1].partner_id
+        author_email = author.email_formatted or False
+        vals_list = []
+        for reminder in self:
+            body = _("Payment reminder (%(rule)s) not sent: %(reason)s",
+                     rule=reminder.rule_id.name, reason=reminder.reason or "")
+            vals_list.append({
+                "model": "res.partner",
+                "res_id": reminder.partner_id.id,
+                "record_name": reminder.partner_id.display_name,
+                "message_type": "notification",
+                "subtype_id": note_subtype,
+                "is_internal": True,
+                "body": tools.plaintext2html(body),
+                "author_id": author.id,
+                "email_from": author_email,
+                "reply_to": author_email,
+                "message_id": generate_tracking_message_id("debt-reminder-note"),
+            })
+        self.env["mail.message"].sudo().create(vals_list)  # sudo: a note in the chatter, written by the engine
+
+    def _debt_followup_activities(self, activities):
+        """Schedule activities ``{reminder: {"summary", "note"[, "activity_type"]}}`` for the customers'
+        collectors (else salespeople), in one create."""
+        vals_list = []
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        for reminder, activity in activities.items():
+            partner = reminder.partner_id.with_company(reminder.company_id)
+            user = partner.collector_id  # the collector in the reminder's company, else the salesperson
+            if not user:
+                continue
+            vals_list.append({
+                "res_model_id": model_id,
+                "res_id": partner.id,
+                "activity_type_id": (activity.get("activity_type") or todo).id,
+                "summary": activity["summary"],
+                "note": tools.plaintext2html(activity["note"]),
+                "user_id": user.id,
+                "date_deadline": fields.Date.context_today(self),
+            })
+        if vals_list:
+            # sudo: the collector may not be the current user; activities are assigned on their behalf
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+
+    def _debt_escalate(self, sent, activities):
+        """Escalations of the rules of ``self`` (processed, sent or failed), and follow-up activities."""
+        states = dict(self._fields["state"]._description_selection(self.env))
+        # translated once per batch, filled in per reminder (as _() would do, with the same arguments)
+        note = _("The reminder %(rule)s was %(state)s for %(amount)s (%(invoices)s). Please call the customer.")
+        summaries = {}
+        for reminder in self:
+            rule = reminder.rule_id
+            if rule.escalate_activity and reminder not in activities:
+                if rule not in summaries:
+                    summaries[rule] = rule.activity_summary or _("Follow up the payment reminder %s", rule.name)
+                activities[reminder] = {
+                    "summary": summaries[rule],
+                    "note": note % {
+                        "rule": rule.name, "state": states[reminder.state], "amount": reminder.amount_due_text,
+                        "invoices": reminder.invoice_names},
+                    "activity_type": rule.activity_type_id,
+                }
+        self._debt_followup_activities(activities)
+        final = sent.filtered(lambda r: r.rule_id.escalate_final_notice).partner_id
+        if final:
+            # sudo: set by the engine, read-only for users; mail_notrack: the field is not tracked, and
+            # preparing the tracking of the partners' tracked fields (addresses...) would cost more than the write
+            # the flag is per company: that of each reminder
+            for company, reminders in sent.filtered(lambda r: r.rule_id.escalate_final_notice).grouped(
+                    "company_id").items():
+                reminders.partner_id.with_company(company).sudo().with_context(mail_notrack=True).write(
+                    {"debt_final_notice": True})
+        for reminder in self.filtered(lambda r: r.rule_id.escalate_credit_hold):
+            partner = reminder.partner_id.with_company(reminder.company_id)
+            if partner.sudo().debt_manual_hold:
+                continue
+            # with_user(root): the hold is placed by the engine on the rule's behalf, whoever ran it
+            partner.with_user(SUPERUSER_ID)._debt_set_manual_hold(True, _(
+                "reminder %(rule)s: %(amount)s still unpaid",
+                rule=reminder.rule_id.name,
+                amount=tools.format_amount(self.env, reminder.amount_due, reminder.currency_id)))
+

@@ -16,3 +16,5 @@ from . import debt_excuse
 from . import debt_call
 from . import debt_promise
 from . import mail_render_mixin
+from . import mail_mail
+from . import mail_notification

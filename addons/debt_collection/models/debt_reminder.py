@@ -27,12 +27,17 @@ _logger = logging.getLogger(__name__)
 
 PLAN_BATCH_SIZE = 1000
 SEND_BATCH_SIZE = 500
-STATES = [("planned", "Planned"), ("sent", "Sent"), ("failed", "Failed"), ("skipped", "Skipped")]
-COVERING_STATES = ("planned", "sent", "failed")  # a skipped reminder leaves its items to a later one
+# queued: handed to Odoo's mail/SMS queues; sent: every channel accepted by its gateway (mail server, SMS
+# provider); partial: one channel failed, the other went out; failed: nothing went out
+STATES = [("planned", "Planned"), ("queued", "Queued"), ("sent", "Sent"), ("partial", "Partly Sent"),
+          ("failed", "Failed"), ("skipped", "Skipped")]
+CHANNEL_STATES = [("queued", "Queued"), ("sent", "Accepted"), ("failed", "Not Delivered")]
+COVERING_STATES = ("planned", "queued", "sent", "partial", "failed")  # skipped: its items go to a later one
+GONE_STATES = ("queued", "sent", "partial")  # a reminder that went out (at least one channel): the frequency cap
 EMAIL_FIELDS = ("subject", "body_html", "email_from", "reply_to", "mail_server_id", "auto_delete")
 # the outcome of a processed reminder, written in one UPDATE per batch (see DebtReminder._debt_write_rows)
-OUTCOME_FIELDS = ("state", "sent_time", "reason", "subject", "body_html", "email_to", "sms_body", "sms_segments",
-                  "sms_number")
+OUTCOME_FIELDS = ("state", "sent_time", "reason", "mail_state", "mail_failure", "sms_state", "sms_failure",
+                  "subject", "body_html", "email_to", "sms_body", "sms_segments", "sms_number")
 
 
 class DebtReminder(models.Model):
@@ -76,6 +81,18 @@ class DebtReminder(models.Model):
         "today, overdue) depends on it.")
     state = fields.Selection(STATES, required=True, default="planned", readonly=True, index=True)
     reason = fields.Text(readonly=True, help="Why the reminder failed, was skipped or postponed.")
+    mail_state = fields.Selection(
+        CHANNEL_STATES, string="E-mail Status", readonly=True,
+        help="Followed from the e-mail's notification: sent once the mail server accepted it, failed on an "
+        "error or a bounce. Empty: no e-mail for this reminder.")
+    mail_failure = fields.Text(string="E-mail Failure", readonly=True)
+    sms_state = fields.Selection(
+        CHANNEL_STATES, string="SMS Status", readonly=True,
+        help="Followed from the SMS's notification: sent once the SMS provider accepted it, failed on an error. "
+        "Empty: no SMS for this reminder.")
+    sms_failure = fields.Text(string="SMS Failure", readonly=True)
+    retry_count = fields.Integer(
+        string="Retries", readonly=True, help="How many times the job sent the failed channels again (once at most).")
     recipient_id = fields.Many2one("res.partner", readonly=True)
     email_to = fields.Char(string="E-mail To", readonly=True)
     sms_number = fields.Char(string="SMS To", readonly=True)
@@ -132,6 +149,16 @@ class DebtReminder(models.Model):
         if not self.env.su:
             raise AccessError(self.env._(
                 "Payment reminders are written by the reminder job only: use Send Reminder Now or Cancel Reminder."))
+
+    @api.model
+    def _debt_overall_state(self, mail_state, sms_state):
+        """The reminder's state from its channels' states (False: channel not used)."""
+        used = [state for state in (mail_state, sms_state) if state]
+        if not used or all(state == "failed" for state in used):
+            return "failed"
+        if "failed" in used:
+            return "partial"
+        return "queued" if "queued" in used else "sent"
 
     # --- computes ------------------------------------------------------------------------------------------------
 
@@ -196,11 +223,10 @@ class DebtReminder(models.Model):
     @api.depends("amount_due", "line_ids")
     @api.depends_context("lang")
     def _compute_texts(self):
-        variables = self.env["mail.render.mixin"]._debt_render_variables()  # Odoo's formats, faster
-        format_amount, format_date = variables["format_amount"], variables["format_date"]
         for reminder in self:
-            reminder.amount_due_text = format_amount(reminder.amount_due, reminder.currency_id)
-            reminder.oldest_due_date_text = format_date(reminder.oldest_due_date) if reminder.oldest_due_date else ""
+            reminder.amount_due_text = tools.format_amount(self.env, reminder.amount_due, reminder.currency_id)
+            reminder.oldest_due_date_text = tools.format_date(self.env, reminder.oldest_due_date) \
+                if reminder.oldest_due_date else ""
 
     def _debt_fetch_items(self):
         """Read the items of the reminders, and their invoices' references, in a few narrow queries
@@ -289,7 +315,8 @@ class DebtReminder(models.Model):
                 due._debt_process(setup, at)
                 # the deliveries happened inside the savepoint: read what they would have sent
                 for reminder in due:
-                    status = {"sent": "send", "failed": "fail", "skipped": "hold", "planned": "later"}[reminder.state]
+                    status = {"queued": "send", "sent": "send", "partial": "fail", "failed": "fail", "skipped": "hold",
+                              "planned": "later"}[reminder.state]
                     lines.append(reminder._debt_preview_values(status))
             for candidate in held:
                 lines.append({

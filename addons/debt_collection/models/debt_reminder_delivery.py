@@ -2,18 +2,25 @@
 machinery, chatter notes, follow-up activities and escalations."""
 
 import logging
+from collections import defaultdict
 
-from odoo import SUPERUSER_ID, Command, _, fields, models, tools
+import phonenumbers
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+from odoo.addons.phone_validation.tools import phone_validation
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
-from ..tools import phone as phone_tools
 from ..tools import schedule
 from .debt_reminder import OUTCOME_FIELDS
 
 _logger = logging.getLogger(__name__)
+
+# numbers that can receive an SMS (FIXED_LINE_OR_MOBILE: e.g. the United States, whose numbering does not tell)
+SMS_CAPABLE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
 class DebtReminder(models.Model):
@@ -24,7 +31,6 @@ class DebtReminder(models.Model):
     def _debt_recipients(self, setup):
         """``{reminder: {"partner", "email", "email_error", "number", "sms_error"}}``."""
         company = setup["company"]
-        default_country = company.country_id.code
         result = {}
         for reminder in self:
             customer = reminder.partner_id
@@ -39,22 +45,43 @@ class DebtReminder(models.Model):
             candidates = []
             for owner in (contact, customer):
                 if owner:
-                    region = owner.country_id.code or customer.country_id.code or default_country
-                    candidates += [(owner, owner.mobile, region), (owner, owner.phone, region)]
-            number, sms_error, sms_owner = False, False, contact or customer
-            try:
-                sms_owner, number = phone_tools.pick_mobile(candidates)
-            except phone_tools.PhoneError as error:
-                sms_error = {
-                    "missing": _("no mobile number on the customer or its payment contact"),
-                    "invalid": _("the number %s is not a valid phone number", error.number),
-                    "landline": _("the number %s is a landline, which cannot receive SMS", error.number),
-                }[error.code]
+                    country = owner.country_id or customer.country_id or company.country_id
+                    candidates += [(owner, owner.mobile, country), (owner, owner.phone, country)]
+            sms_owner, number, (code, wrong) = self._debt_pick_mobile(candidates)
+            sms_owner = sms_owner or contact or customer
+            sms_error = code and {
+                "missing": _("no mobile number on the customer or its payment contact"),
+                "invalid": _("the number %s is not a valid phone number", wrong),
+                "landline": _("the number %s is a landline, which cannot receive SMS", wrong),
+            }[code]
             result[reminder] = {
                 "email_partner": email_owner, "email": email, "email_error": email_error,
                 "sms_partner": sms_owner, "number": number, "sms_error": sms_error,
             }
         return result
+
+    @api.model
+    def _debt_pick_mobile(self, candidates):
+        """The first candidate number that can receive an SMS, normalised by Odoo (``_phone_format``, E.164).
+
+        :param candidates: ``[(partner, number, country)]`` in order of preference (the payment contact's mobile,
+            then its phone, then the customer's); empty numbers are skipped
+        :returns: ``(partner, e164, (False, False))``, else ``(False, False, (code, number))`` with the error of
+            the first non-empty number (the one the collector should fix): ``invalid`` or ``landline``; ``missing``
+            when every number is empty
+        """
+        first_error = None
+        for owner, number, country in candidates:
+            if not (number or "").strip():
+                continue
+            e164 = owner._phone_format(number=number, country=country, force_format="E164")
+            if not e164:
+                first_error = first_error or ("invalid", number)
+            elif phonenumbers.number_type(phone_validation.phone_parse(e164, None)) not in SMS_CAPABLE_TYPES:
+                first_error = first_error or ("landline", number)
+            else:
+                return owner, e164, (False, False)
+        return False, False, first_error or ("missing", False)
 
     def _debt_deliver(self, setup, now, amounts):
         """Render and queue the e-mails and SMS of ``self`` (due, checked), post them in the
@@ -77,14 +104,14 @@ class DebtReminder(models.Model):
         self.env.flush_all()
         author = company.partner_id
         author_email = company.email_formatted or author.email_formatted or self.env.user.email_formatted
-        outcome = {reminder: {"sent": [], "errors": [], "values": {}} for reminder in self}
+        outcome = {reminder: {"sent": [], "mail_errors": [], "sms_errors": [], "values": {}, "mail": False,
+                              "sms": False, "channels": reminder._debt_send_channels()} for reminder in self}
         mail_items = self._debt_prepare_emails(setup, recipients, outcome, author, author_email)
         sms_items = self._debt_prepare_sms(setup, recipients, outcome)
         self._debt_queue(mail_items, sms_items, recipients, outcome, author, author_email)
 
         # outcome, escalations
         activities = {}
-        sent = []
         message_rel = [(reminder.id, mid) for reminder in self for mid in outcome[reminder]["sent"]]
         if message_rel:
             self.env.execute_query(SQL(
@@ -94,15 +121,31 @@ class DebtReminder(models.Model):
                 """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
             self.invalidate_recordset(["message_ids"])
         outcome_rows = {}
+        failed = []
         for reminder in self:
             result = outcome[reminder]
             values = result["values"]
-            if result["sent"]:
-                sent.append(reminder.id)
+            retry = reminder.retry_count > 0
+            channel_values = []
+            for channel in ("mail", "sms"):
+                if channel not in result["channels"]:  # not sent now: as it was (a retry sends the failed ones)
+                    channel_values += [reminder[f"{channel}_state"] or None, reminder[f"{channel}_failure"] or None]
+                elif result[channel]:
+                    channel_values += [result[channel], None]
+                else:
+                    channel_values += ["failed", "\n".join(result[f"{channel}_errors"]) or None]
+            mail_state, mail_failure, sms_state, sms_failure = channel_values
+            state = self._debt_overall_state(mail_state, sms_state)
+            if mail_failure or sms_failure:
+                failed.append(reminder.id)
+            went_out = result["mail"] or result["sms"]
+            rendered = [values[fname] if fname in values else (reminder[fname] if retry else None)
+                        for fname in OUTCOME_FIELDS[7:]]
             outcome_rows[reminder.id] = (
-                "sent" if result["sent"] else "failed", now if result["sent"] else None,
-                "\n".join(result["errors"]) or None,
-                *(None if values.get(fname) is False else values.get(fname) for fname in OUTCOME_FIELDS[3:]),
+                state, now if went_out else (reminder.sent_time or None),
+                "\n".join(filter(None, [mail_failure, sms_failure])) or None,
+                mail_state, mail_failure, sms_state, sms_failure,
+                *(None if value is False else value for value in rendered),
             )
             if result.get("fix_number"):
                 activities[reminder] = {
@@ -111,10 +154,19 @@ class DebtReminder(models.Model):
                               "number (on the customer or its payment contact).", result["fix_number"]),
                 }
         self._debt_write_rows(OUTCOME_FIELDS, outcome_rows)
-        sent = self.browse(sent)
-        failed = self - sent
-        failed._debt_post_failure_notes()
-        self._debt_escalate(sent, activities)
+        self.browse(failed)._debt_post_failure_notes()
+        # a retry sends the failed channels again: the escalations were applied the first time
+        first = self.filtered(lambda r: r.retry_count == 0)
+        first._debt_escalate(first.filtered(lambda r: r.state in ("queued", "partial")),
+                             {r: a for r, a in activities.items() if r in first})
+
+    def _debt_send_channels(self):
+        """The channels to send now: the rule's ("mail", "sms"); on a retry, only those that failed."""
+        self.ensure_one()
+        channels = {"mail" if channel == "email" else channel for channel in self.rule_id._channels()}
+        if self.retry_count:
+            channels = {channel for channel in channels if self[f"{channel}_state"] == "failed"}
+        return channels
 
     def _debt_queue(self, mail_items, sms_items, recipients, outcome, author, author_email):
         """Post the e-mails and SMS in the customers' chatter and queue them, in a few creates for the
@@ -141,11 +193,24 @@ class DebtReminder(models.Model):
         } for reminder, body in sms_items])
         mail_messages, sms_messages = messages[:len(mail_items)], messages[len(mail_items):]
         if mail_items:
-            self.env["mail.mail"].sudo().create([
+            mails = self.env["mail.mail"].sudo().create([
                 dict(mail_values, mail_message_id=message.id)
                 for (_reminder, _values, mail_values), message in zip(mail_items, mail_messages, strict=True)])
+            # each e-mail with its notification, as _notify_thread_by_email makes them: Odoo's sending
+            # (mail.mail._postprocess_sent_message) and its bounce handling (_routing_handle_bounce) update it,
+            # and the reminder follows (mail_notification.py)
+            self.env["mail.notification"].sudo().create([{
+                "author_id": author.id,
+                "mail_message_id": mail.mail_message_id.id,
+                "res_partner_id": recipients[reminder]["email_partner"].id,
+                "notification_type": "email",
+                "mail_mail_id": mail.id,
+                "is_read": True,
+                "notification_status": "ready",
+            } for (reminder, _values, _mail_values), mail in zip(mail_items, mails, strict=True)])
             for (reminder, _values, _mail_values), message in zip(mail_items, mail_messages, strict=True):
                 outcome[reminder]["sent"].append(message.id)
+                outcome[reminder]["mail"] = "queued"
         if sms_items:
             sms_records = self.env["sms.sms"].sudo().create([{
                 "body": body,
@@ -167,6 +232,7 @@ class DebtReminder(models.Model):
             } for sms in sms_records])
             for (reminder, _body), message in zip(sms_items, sms_messages, strict=True):
                 outcome[reminder]["sent"].append(message.id)
+                outcome[reminder]["sms"] = "queued"
 
     def _debt_write_rows(self, fnames, rows):
         """Write a different value of the columns ``fnames`` on each reminder, in one ``UPDATE``:
@@ -211,30 +277,98 @@ class DebtReminder(models.Model):
         reminders.modified(fnames)
 
     def _debt_post_failure_notes(self):
-        """A note in the chatter of each customer whose reminder could not be sent, in one query batch."""
+        """A note in the chatter of each customer whose reminder (or one of its channels) could not be sent,
+        logged for the whole batch at once (``_message_log_batch``)."""
         if not self:
             return
-        note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        author = self.company_id[:1].partner_id
-        author_email = author.email_formatted or False
-        vals_list = []
+        bodies = defaultdict(Markup)
         for reminder in self:
-            body = _("Payment reminder (%(rule)s) not sent: %(reason)s",
-                     rule=reminder.rule_id.name, reason=reminder.reason or "")
-            vals_list.append({
-                "model": "res.partner",
-                "res_id": reminder.partner_id.id,
-                "record_name": reminder.partner_id.display_name,
-                "message_type": "notification",
-                "subtype_id": note_subtype,
-                "is_internal": True,
-                "body": tools.plaintext2html(body),
-                "author_id": author.id,
-                "email_from": author_email,
-                "reply_to": author_email,
-                "message_id": generate_tracking_message_id("debt-reminder-note"),
-            })
-        self.env["mail.message"].sudo().create(vals_list)  # sudo: a note in the chatter, written by the engine
+            bodies[reminder.partner_id.id] += tools.plaintext2html(_(
+                "Payment reminder (%(rule)s) not sent: %(reason)s", rule=reminder.rule_id.name,
+                reason=reminder.reason or ""))
+        author = self.company_id[:1].partner_id
+        # sudo: a note in the customers' chatter, written by the engine (_message_log_batch creates as sudo too)
+        self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(
+            bodies=bodies, author_id=author.id, email_from=author.email_formatted or False)
+
+    # --- following the delivery -------------------------------------------------------------------------------
+
+    @api.model
+    def _debt_follow_notifications(self, notifications):
+        """Follow the delivery of the reminders' e-mails and SMS from their notifications, as Odoo updates them
+        (``mail.mail`` sent or refused by the mail server, a bounce received later, the SMS provider's answer):
+        the channel becomes sent or failed with the reason, the reminder's state follows, and a failure is
+        noted on the customer with a to-do for the collector."""
+        notifications = notifications.filtered(lambda n: n.notification_type in ("email", "sms"))
+        if not notifications:
+            return
+        rows = self.env.execute_query(SQL(
+            "SELECT message_id, reminder_id FROM debt_reminder_mail_message_rel WHERE message_id = ANY(%s)",
+            notifications.mail_message_id.ids))
+        if not rows:
+            return
+        reminders_by_message = defaultdict(list)
+        for message_id, reminder_id in rows:
+            reminders_by_message[message_id].append(reminder_id)
+        failure_types = dict(notifications._fields["failure_type"]._description_selection(self.env))
+        changes = defaultdict(dict)  # {reminder id: {channel: (state, failure)}}
+        for notification in notifications:
+            channel = "mail" if notification.notification_type == "email" else "sms"
+            status = notification.notification_status
+            if status in ("exception", "bounce", "canceled"):
+                failure = (notification.failure_reason or notification.mail_mail_id.failure_reason
+                           or failure_types.get(notification.failure_type) or status)
+                new = ("failed", failure)
+            elif status == "sent" or (channel == "sms" and status == "pending"):  # SMS: accepted by the provider
+                new = ("sent", False)
+            else:
+                continue
+            for reminder_id in reminders_by_message[notification.mail_message_id.id]:
+                changes[reminder_id][channel] = new
+        outcome_rows, newly_failed = {}, []
+        for reminder in self.browse(list(changes)):
+            if reminder.state not in ("queued", "sent", "partial", "failed"):
+                continue  # planned again for its retry: the new attempt decides
+            channel_values = {"mail": (reminder.mail_state, reminder.mail_failure),
+                              "sms": (reminder.sms_state, reminder.sms_failure)}
+            failed_now = False
+            for channel, (state, failure) in changes[reminder.id].items():
+                current = channel_values[channel][0]
+                if not current or current == state or (state == "sent" and current == "failed"):
+                    continue  # channel not used, nothing new, or a late "sent" of an earlier attempt
+                if state == "failed":
+                    label = _("E-mail not delivered: %s") if channel == "mail" else _("SMS not delivered: %s")
+                    failure = label % failure
+                    failed_now = True
+                channel_values[channel] = (state, failure or False)
+            (mail_state, mail_failure), (sms_state, sms_failure) = channel_values["mail"], channel_values["sms"]
+            outcome_rows[reminder.id] = (
+                self._debt_overall_state(mail_state, sms_state),
+                "\n".join(filter(None, [mail_failure, sms_failure])) or None,
+                mail_state or None, mail_failure or None, sms_state or None, sms_failure or None)
+            if failed_now:
+                newly_failed.append(reminder.id)
+        self._debt_write_rows(("state", "reason", "mail_state", "mail_failure", "sms_state", "sms_failure"),
+                              outcome_rows)
+        failed = self.browse(newly_failed)
+        failed._debt_post_failure_notes()
+        failed._debt_delivery_todos()
+
+    def _debt_delivery_todos(self):
+        """A to-do for the collector (else the salesperson) of each customer whose reminder failed to be
+        delivered, scheduled with ``activity_schedule`` for each collector's customers at once."""
+        by_user = defaultdict(lambda: self.env["res.partner"])
+        for reminder in self:
+            partner = reminder.partner_id.with_company(reminder.company_id)
+            if partner.collector_id:
+                by_user[partner.collector_id] |= partner
+        for user, partners in by_user.items():
+            # sudo: the engine assigns the to-do to the collector, whoever triggered the update
+            partners.sudo().activity_schedule(
+                "mail.mail_activity_data_todo", user_id=user.id,
+                summary=_("Payment reminder not delivered"),
+                note=_("The payment reminder could not be delivered: see the reason in the chatter, then "
+                       "check the customer's e-mail address or mobile number."))
 
     def _debt_followup_activities(self, activities):
         """Schedule activities ``{reminder: {"summary", "note"[, "activity_type"]}}`` for the customers'

@@ -5,7 +5,6 @@ delivery (``debt_reminder_delivery.py``) batch by batch.
 """
 
 import logging
-import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
@@ -14,9 +13,13 @@ from odoo import Command, _, api, fields, models, tools
 from odoo.tools import SQL, split_every
 
 from ..tools import schedule
-from .debt_reminder import COVERING_STATES, PLAN_BATCH_SIZE, SEND_BATCH_SIZE
+from .common import job_commits
+from .debt_reminder import COVERING_STATES, GONE_STATES, PLAN_BATCH_SIZE, SEND_BATCH_SIZE
+from .sql_common import open_items_sql
 
 _logger = logging.getLogger(__name__)
+
+LOCK_NAME = "debt_collection.reminders"  # the run's advisory lock, and its ir.logging records
 
 
 class DebtReminder(models.Model):
@@ -121,10 +124,7 @@ class DebtReminder(models.Model):
                   JOIN res_partner p ON p.id = aml.partner_id
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE aml.company_id = %(company)s
-                   AND aml.parent_state = 'posted'
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.amount_residual != 0
-                   AND acc.account_type = 'asset_receivable'
+                   AND %(open_items)s
                    %(partner_filter)s
             )
             SELECT i.partner_id, i.id, i.due_date, i.residual
@@ -132,7 +132,8 @@ class DebtReminder(models.Model):
               %(horizon_filter)s
           ORDER BY i.partner_id, i.due_date, i.id
             """,
-            company=company.id, partner_filter=partner_filter, horizon_filter=horizon_filter,
+            company=company.id, open_items=open_items_sql("aml", "acc"), partner_filter=partner_filter,
+            horizon_filter=horizon_filter,
         ))
         items = defaultdict(list)
         for partner_id, line_id, due_date, residual in rows:
@@ -181,11 +182,11 @@ class DebtReminder(models.Model):
             return {}
         rows = self.env.execute_query(SQL(
             """
-            SELECT partner_id, MAX(sent_time) FILTER (WHERE state = 'sent'), BOOL_OR(state = 'planned')
+            SELECT partner_id, MAX(sent_time) FILTER (WHERE state IN %s), BOOL_OR(state = 'planned')
               FROM debt_reminder
              WHERE company_id = %s AND partner_id = ANY(%s) AND id != ALL(%s)
           GROUP BY partner_id
-            """, company.id, list(partner_ids), list(exclude_ids)))
+            """, GONE_STATES, company.id, list(partner_ids), list(exclude_ids)))
         return {pid: (last_sent, planned) for pid, last_sent, planned in rows}
 
     @api.model
@@ -373,20 +374,98 @@ class DebtReminder(models.Model):
 
     @api.model
     def _cron_send_reminders(self, now=None, send_batch_size=SEND_BATCH_SIZE, plan_batch_size=PLAN_BATCH_SIZE):
-        """Plan the reminders due, then send those whose time has come, company by company."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        """Plan the reminders due, then send those whose time has come, company by company.
+
+        One run at a time: a second run started meanwhile (a manual run beside the scheduled one) finds the
+        lock taken and leaves. A company whose work raises is rolled back, recorded (``ir.logging``, the
+        server log) and the run goes on with the next one."""
+        auto_commit = job_commits(self.env)
         now = now or fields.Datetime.now()
-        companies = self.env["debt.reminder.rule"].search([]).company_id
-        done = 0
-        for company in companies:
-            engine = self.with_company(company)
-            setup = engine._debt_setup(company, now)
-            if setup["calendar_error"]:
-                _logger.warning("debt reminders: %s Nothing is planned for this company.", setup["calendar_error"])
-            planned = engine._debt_plan(setup, now, auto_commit, batch_size=plan_batch_size)
-            done += engine._debt_send_due(setup, now, auto_commit, batch_size=send_batch_size, done=done)
-            _logger.info("debt reminders: company %s: %s planned", company.name, planned)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        if not self._debt_try_lock():
+            _logger.info("debt reminders: another run is in progress, this one leaves")
+            return
+        try:
+            done, failed = 0, []
+            for company in self.env["debt.reminder.rule"].search([]).company_id:
+                engine = self.with_company(company)
+                try:
+                    if auto_commit:  # each batch commits: what was done before an error is kept
+                        done += engine._debt_run_company(company, now, auto_commit, send_batch_size,
+                                                         plan_batch_size, done)
+                    else:
+                        with self.env.cr.savepoint():
+                            done += engine._debt_run_company(company, now, auto_commit, send_batch_size,
+                                                             plan_batch_size, done)
+                except Exception as error:  # noqa: BLE001 - one company's failure must not stop the others
+                    if auto_commit:
+                        self.env.cr.rollback()
+                    self.env.invalidate_all()
+                    _logger.exception("debt reminders: the run failed for the company %s", company.name)
+                    failed.append(company.name)
+                    self._debt_record_failure(_("Payment reminders of %(company)s: the run failed: %(error)s",
+                                                company=company.name, error=error), auto_commit)
+            if failed:
+                _logger.error("debt reminders: run finished with failures in: %s", ", ".join(failed))
+            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        finally:
+            self._debt_release_lock()
+
+    @api.model
+    def _debt_run_company(self, company, now, auto_commit, send_batch_size, plan_batch_size, done):
+        """Plan and send the reminders of one company. Returns how many were processed."""
+        setup = self._debt_setup(company, now)
+        if setup["calendar_error"]:
+            _logger.warning("debt reminders: %s Nothing is planned for this company.", setup["calendar_error"])
+        planned = self._debt_plan(setup, now, auto_commit, batch_size=plan_batch_size)
+        retried = self._debt_plan_retries(company, now, auto_commit)
+        processed = self._debt_send_due(setup, now, auto_commit, batch_size=send_batch_size, done=done)
+        _logger.info("debt reminders: company %s: %s planned, %s retried, %s processed",
+                     company.name, planned, retried, processed)
+        return processed
+
+    @api.model
+    def _debt_lock_key(self):
+        return SQL("hashtext(%s)", LOCK_NAME)
+
+    @api.model
+    def _debt_try_lock(self):
+        """Take the run's lock (a session-level PostgreSQL advisory lock: it survives the commits between
+        batches, and PostgreSQL releases it if the worker dies). False when another run holds it."""
+        return self.env.execute_query(SQL("SELECT pg_try_advisory_lock(%s)", self._debt_lock_key()))[0][0]
+
+    @api.model
+    def _debt_release_lock(self):
+        self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s)", self._debt_lock_key()))
+
+    @api.model
+    def _debt_record_failure(self, message, auto_commit):
+        """Record a failure of the run where administrators look for them (Settings > Technical > Logging)."""
+        # sudo: a technical log line written by the job
+        self.env["ir.logging"].sudo().create({
+            "name": LOCK_NAME, "type": "server", "dbname": self.env.cr.dbname, "level": "ERROR",
+            "message": message, "path": "debt_collection", "func": "_cron_send_reminders", "line": "0",
+        })
+        if auto_commit:
+            self.env.cr.commit()
+
+    @api.model
+    def _debt_plan_retries(self, company, now, auto_commit):
+        """Plan again, once, the reminders with a failed channel (an e-mail that bounced or that the mail
+        server refused, an SMS the provider refused, a missing address since fixed...): only the failed
+        channels go out again (see ``_debt_deliver``). Returns how many."""
+        self.env.flush_all()
+        with self._debt_transaction(auto_commit):
+            rows = self.env.execute_query(SQL(
+                """
+                UPDATE debt_reminder
+                   SET state = 'planned', retry_count = COALESCE(retry_count, 0) + 1, planned_time = %(now)s,
+                       write_uid = %(uid)s, write_date = %(now)s
+                 WHERE company_id = %(company)s AND state IN ('failed', 'partial') AND COALESCE(retry_count, 0) = 0
+                   AND (mail_state = 'failed' OR sms_state = 'failed')
+             RETURNING id
+                """, now=now, uid=self.env.uid, company=company.id))
+            self.invalidate_model()
+        return len(rows)
 
     @api.model
     def _debt_send_due(self, setup, now, auto_commit, batch_size=SEND_BATCH_SIZE, done=0):
@@ -409,7 +488,7 @@ class DebtReminder(models.Model):
                        FOR UPDATE SKIP LOCKED
                     """, due_domain, seen, batch_size))]
                 if ids:
-                    self.browse(ids)._debt_process(setup, now)
+                    self.browse(ids)._debt_process_isolated(setup, now)
             if not ids:
                 break
             seen.extend(ids)
@@ -418,6 +497,28 @@ class DebtReminder(models.Model):
             if auto_commit:
                 self.env.cr.commit()
         return processed
+
+    def _debt_process_isolated(self, setup, now):
+        """:meth:`_debt_process` for a batch; if the batch raises, it is rolled back and processed again
+        reminder by reminder, so that only the reminders that raise on their own fail (with the error)."""
+        try:
+            with self.env.cr.savepoint():
+                self._debt_process(setup, now)
+            return
+        except Exception:  # noqa: BLE001 - isolated below, reminder by reminder
+            self.env.invalidate_all()
+            _logger.warning("debt reminders: batch %s failed, processed again one by one", self.ids, exc_info=True)
+        for reminder in self:
+            try:
+                with self.env.cr.savepoint():
+                    reminder._debt_process(setup, now)
+            except Exception as error:  # noqa: BLE001 - this reminder fails, the others go on
+                self.env.invalidate_all()
+                _logger.exception("debt reminders: reminder %s failed", reminder.id)
+                reminder._debt_write_rows(("state", "reason", "sent_time"), {reminder.id: (
+                    "failed", _("The reminder could not be processed: %s", str(error) or type(error).__name__),
+                    None)})
+                reminder._debt_post_failure_notes()
 
     # --- the engine: sending -------------------------------------------------------------------------------------
 
@@ -434,10 +535,9 @@ class DebtReminder(models.Model):
               JOIN res_partner p ON p.id = aml.partner_id
               JOIN res_partner cp ON cp.id = p.commercial_partner_id
              WHERE aml.company_id = %s AND cp.id = ANY(%s)
-               AND aml.parent_state = 'posted' AND aml.reconciled IS NOT TRUE
-               AND aml.amount_residual < 0 AND acc.account_type = 'asset_receivable'
+               AND %s AND aml.amount_residual < 0
           GROUP BY cp.id
-            """, company.id, list(partner_ids)))
+            """, company.id, list(partner_ids), open_items_sql("aml", "acc")))
         return dict(rows)
 
     def _debt_process(self, setup, now, force=False):

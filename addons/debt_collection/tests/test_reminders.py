@@ -354,9 +354,10 @@ class TestReminderSending(ReminderCommon):
         calls = []
 
         def crash_on_second_batch(records, *args, **kwargs):
-            calls.append(records.ids)
-            if len(calls) == 2:
-                raise RuntimeError("worker killed")
+            if records.partner_id & customers:  # not the demo company's reminders, sent again once
+                calls.append(records.ids)
+                if len(calls) == 2:
+                    raise RuntimeError("worker killed")
             return original(records, *args, **kwargs)
 
         with self.gateways():

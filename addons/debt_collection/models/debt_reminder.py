@@ -328,7 +328,8 @@ class DebtReminder(models.Model):
                 due._debt_process(setup, at)
                 # the deliveries happened inside the savepoint: read what they would have sent
                 for reminder in due:
-                    status = {"queued": "send", "sent": "send", "partial": "fail", "failed": "fail", "skipped": "hold",
+                    # partial: the preview shows it as failing in part (its reason says which channel)
+                    status = {"queued": "send", "sent": "send", "partial": "send", "failed": "fail", "skipped": "hold",
                               "planned": "later"}[reminder.state]
                     lines.append(reminder._debt_preview_values(status))
             for candidate in held:

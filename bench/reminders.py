@@ -138,7 +138,9 @@ def main(argv):
             start = time.perf_counter()
             if profiler:
                 profiler.enable()
-            Reminder._cron_send_reminders(now=now, send_batch_size=args.batch)
+            # as the scheduled action runs it: committed batch by batch (models/common.py job_commits)
+            job = Reminder.with_context(cron_id=env.ref("debt_collection.ir_cron_debt_send_reminders").id)
+            job._cron_send_reminders(now=now, send_batch_size=args.batch)
             env.flush_all()
             cr.commit()
             elapsed = time.perf_counter() - start
@@ -147,7 +149,7 @@ def main(argv):
                 pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.filter or "", 45)
             queries = cr.sql_log_count - queries_before
             states, mails, sms, messages = counts(cr)
-            sent = states.get("sent", 0)
+            sent = states.get("queued", 0) + states.get("sent", 0)  # queued: in Odoo's queues, nothing goes out
             print(f"first run: {elapsed:.1f} s, {queries} queries; reminders {states}; queued: "
                   f"{mails - before[1]} e-mails, {sms - before[2]} SMS; {messages - before[3]} chatter messages")
             sizes = sorted({size for size, _q in batches})
@@ -161,7 +163,7 @@ def main(argv):
             env.invalidate_all()
             batches.clear()
             start = time.perf_counter()
-            Reminder._cron_send_reminders(now=now + datetime.timedelta(minutes=30), send_batch_size=args.batch)
+            job._cron_send_reminders(now=now + datetime.timedelta(minutes=30), send_batch_size=args.batch)
             env.flush_all()
             cr.commit()
             second = time.perf_counter() - start

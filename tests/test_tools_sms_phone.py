@@ -1,4 +1,5 @@
-"""SMS text (diacritics, segments) and phone normalisation of ``addons/debt_collection/tools``, outside Odoo."""
+"""SMS text (diacritics, segments) of ``addons/debt_collection/tools``, outside Odoo (the phone numbers are Odoo's
+``_phone_format``, tested in the add-on's suite)."""
 
 import importlib.util
 import pathlib
@@ -16,7 +17,6 @@ def _load(name):
 
 
 sms_text = _load("sms_text")
-phone = _load("phone")
 
 
 # --- diacritics -----------------------------------------------------------------------------------------------------
@@ -78,49 +78,6 @@ def test_stripping_saves_segments():
     after = sms_text.sms_segments(sms_text.sms_plain_text(text))
     assert before["encoding"] == "UCS-2" and before["segments"] == 3
     assert after["encoding"] == "GSM" and after["segments"] == 1
-
-
-# --- phone numbers --------------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("number, region, expected", [
-    ("0912 345 678", "VN", "+84912345678"),
-    ("0912.345.678", "vn", "+84912345678"),
-    ("+84 912 345 678", None, "+84912345678"),
-    ("0084912345678", "TW", "+84912345678"),  # international prefix wins over the region
-    ("0912 345 678", "TW", "+886912345678"),
-    ("0928-765-432", "TW", "+886928765432"),
-    ("+886 928 765 432", "VN", "+886928765432"),
-])
-def test_normalize_mobile(number, region, expected):
-    assert phone.normalize_mobile(number, region) == expected
-
-
-@pytest.mark.parametrize("number, region, code", [
-    ("", "VN", "missing"),
-    (None, "VN", "missing"),
-    ("   ", "VN", "missing"),
-    ("12345", "VN", "invalid"),
-    ("not a number", "VN", "invalid"),
-    ("0912 345 678", None, "invalid"),  # a local number without a country
-    ("024 3825 6789", "VN", "landline"),  # Hanoi landline
-    ("02 2345 6789", "TW", "landline"),  # Taipei landline
-])
-def test_numbers_that_cannot_receive_sms(number, region, code):
-    with pytest.raises(phone.PhoneError) as error:
-        phone.normalize_mobile(number, region)
-    assert error.value.code == code
-
-
-def test_pick_mobile():
-    assert phone.pick_mobile([
-        ("contact", "", "VN"), ("contact_phone", "024 3825 6789", "VN"), ("customer", "0903 112 233", "VN"),
-    ]) == ("customer", "+84903112233")
-    with pytest.raises(phone.PhoneError) as error:
-        phone.pick_mobile([("a", "024 3825 6789", "VN"), ("b", "123", "VN")])
-    assert error.value.code == "landline"  # the first number given, the one to fix
-    with pytest.raises(phone.PhoneError) as error:
-        phone.pick_mobile([("a", False, "VN"), ("b", "", "VN")])
-    assert error.value.code == "missing"
 
 
 def test_typography_only_keeps_diacritics():

@@ -9,6 +9,9 @@ from . import debt_aging_report
 from . import account_move_line
 from . import debt_reminder_rule
 from . import debt_reminder
+from . import debt_reminder_planning
+from . import debt_reminder_rendering
+from . import debt_reminder_delivery
 from . import debt_excuse
 from . import debt_call
 from . import debt_promise
@@ -16,3 +19,5 @@ from . import debt_promise_line
 from . import debt_promise_evaluation
 from . import mail_render_mixin
 from . import resource_calendar
+from . import mail_mail
+from . import mail_notification

@@ -44,10 +44,10 @@ class DebtReminderRule(models.Model):
     step_description = fields.Char(compute="_compute_step_description", string="When")
     channel = fields.Selection(CHANNELS, required=True, default="email")
     mail_template_id = fields.Many2one(
-        "mail.template", string="E-mail Template", domain=[("model", "=", "debt.reminder")],
+        "mail.template", string="E-mail Template", domain=[("model", "=", "debt.reminder")], ondelete="restrict",
         help="Rendered in the customer's language on the reminder record.")
     sms_template_id = fields.Many2one(
-        "sms.template", string="SMS Template", domain=[("model", "=", "debt.reminder")],
+        "sms.template", string="SMS Template", domain=[("model", "=", "debt.reminder")], ondelete="restrict",
         help="Rendered in the customer's language on the reminder record.")
     min_amount = fields.Monetary(
         string="Minimum Amount", currency_field="currency_id",

@@ -20,3 +20,4 @@ from . import test_trust
 from . import test_trust_http
 from . import test_tours
 from . import test_screens
+from . import test_reminder_delivery

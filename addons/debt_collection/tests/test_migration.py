@@ -7,13 +7,14 @@ from pathlib import Path
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import DebtCollectionCommon
+from .common import DebtCollectionCommon, load_shipped_translations
 
-MIGRATION = Path(__file__).parent.parent / "migrations" / "18.0.2.0.0" / "pre-migrate.py"
+MIGRATIONS = Path(__file__).parent.parent / "migrations" / "18.0.2.0.0"
+MIGRATION = MIGRATIONS / "pre-migrate.py"
 
 
-def _load_migration():
-    spec = importlib.util.spec_from_file_location("debt_collection_pre_migrate_18_0_2", MIGRATION)
+def _load_migration(path=MIGRATION):
+    spec = importlib.util.spec_from_file_location(f"debt_collection_{path.stem.replace('-', '_')}_18_0_2", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -69,3 +70,36 @@ class TestMigration(DebtCollectionCommon):
         _load_migration().migrate(cr, "18.0.1.0.0")
         self.env.invalidate_all()
         self.assertEqual(explicit.collector_id, self.salesman_b)
+
+    def test_upgrade_from_18_0_1_refreshes_unedited_templates(self):
+        """The SMS templates (noupdate) still as shipped in 18.0.1.0.0 get the new texts and translations on
+        upgrade; one the user edited keeps the user's text."""
+        load_shipped_translations(self.env)
+        post = _load_migration(MIGRATIONS / "post-refresh_templates.py")
+        upcoming = self.env.ref("debt_collection.sms_template_debt_reminder_upcoming")
+        overdue = self.env.ref("debt_collection.sms_template_debt_reminder_overdue")
+        final = self.env.ref("debt_collection.sms_template_debt_reminder_final")
+        new_upcoming = upcoming.body
+        new_vi = upcoming.with_context(lang="vi_VN").body
+        self.assertNotEqual(new_vi, new_upcoming)
+        # 18.0.1.0.0: the old texts (with an old translation), the final notice edited by the user
+        upcoming.with_context(lang="en_US").body = post.SHIPPED_18_0_1["sms_template_debt_reminder_upcoming"]
+        upcoming.with_context(lang="vi_VN").body = "Bản dịch cũ"
+        overdue.with_context(lang="en_US").body = post.SHIPPED_18_0_1["sms_template_debt_reminder_overdue"]
+        final.with_context(lang="en_US").body = "Our own words: {{ object.amount_due_text }} is due."
+        self.env.flush_all()
+
+        self.assertEqual(post.refresh_unedited_templates(self.env.cr), [
+            "sms_template_debt_reminder_overdue", "sms_template_debt_reminder_upcoming"])
+        # what the upgrade does next: load the translations of the installed languages
+        self.env.invalidate_all()
+        self.env.ref("base.module_debt_collection")._update_translations(["vi_VN"])
+        self.env.invalidate_all()
+
+        self.assertEqual(upcoming.body, new_upcoming)
+        self.assertEqual(upcoming.with_context(lang="vi_VN").body, new_vi, "the new translation, not the old one")
+        self.assertNotEqual(overdue.body, post.SHIPPED_18_0_1["sms_template_debt_reminder_overdue"])
+        self.assertEqual(final.body, "Our own words: {{ object.amount_due_text }} is due.", "the user's text kept")
+        post.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual(upcoming.body, new_upcoming, "running it again changes nothing")

@@ -56,7 +56,8 @@ class TestReminderPause(ReminderCommon):
             self.run_cron("2026-06-18 03:00:00")
         reminder = self.reminders(self.customer)
         self.assertRecordValues(reminder, [{
-            "state": "sent", "rule_id": self.rule[7].id, "sent_time": datetime(2026, 6, 18, 3), "amount_due": 1000.0}])
+            "state": "queued", "rule_id": self.rule[7].id, "sent_time": datetime(2026, 6, 18, 3),
+            "amount_due": 1000.0}])
         self.assertEqual(len(self._new_mails), 1)
 
     def test_partial_promise_does_not_pause(self):
@@ -64,7 +65,7 @@ class TestReminderPause(ReminderCommon):
         self.assertFalse(self.customer.debt_promised)
         with self.gateways():
             self.run_cron("2026-06-15 03:00:00")
-        self.assertEqual(self.reminders(self.customer).state, "sent")
+        self.assertEqual(self.reminders(self.customer).state, "queued")
 
     def test_promise_made_after_planning_skips_the_planned_reminder(self):
         self.run_cron("2026-06-15 12:00:00")  # 19:00 local: planned for Tuesday 08:00
@@ -81,7 +82,7 @@ class TestReminderPause(ReminderCommon):
             self.assertEqual(promise.state, "broken")
             self.run_cron("2026-06-19 03:00:00")
         reminders = self.reminders(self.customer)
-        self.assertEqual(reminders.mapped("state"), ["skipped", "sent"])
+        self.assertEqual(reminders.mapped("state"), ["skipped", "queued"])
         self.assertEqual(reminders[1].rule_id, self.rule[7])
         self.assertEqual(len(self._new_mails), 1)
 
@@ -97,7 +98,7 @@ class TestReminderPause(ReminderCommon):
                 self.customer.with_user(self.salesman_a).action_debt_send_reminder_now()
             self.customer.with_user(self.salesman_a).action_debt_clear_attention()
             self.run_cron("2026-06-15 04:00:00")
-        self.assertEqual(self.reminders(self.customer).state, "sent")
+        self.assertEqual(self.reminders(self.customer).state, "queued")
         self.assertEqual(len(self._new_mails), 1)
 
     def test_wrong_number_does_not_pause(self):
@@ -107,4 +108,4 @@ class TestReminderPause(ReminderCommon):
         self.assertTrue(self.customer.debt_attention)
         with self.gateways():
             self.run_cron("2026-06-15 03:00:00")
-        self.assertEqual(self.reminders(self.customer).state, "sent")
+        self.assertEqual(self.reminders(self.customer).state, "queued")

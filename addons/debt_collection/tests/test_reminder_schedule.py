@@ -39,7 +39,7 @@ class TestReminderSchedule(ReminderCommon):
 
         def sent(partner):
             return [(r.rule_id.offset_days, r.sent_time, r.cycle_date)
-                    for r in self.reminders(partner).filtered(lambda r: r.state == "sent").sorted("sent_time")]
+                    for r in self.reminders(partner).filtered(lambda r: r.state == "queued").sorted("sent_time")]
 
         # Sunday 1 Feb (-3) -> Monday 2 Feb 08:00; the due date (Wednesday 4) waits for the 5-day gap:
         # Saturday 7 -> Monday 9; +7 (Wednesday 11) waits until Saturday 14, then the weekend and Tết
@@ -60,7 +60,7 @@ class TestReminderSchedule(ReminderCommon):
 
         for partner, zone in ((self.hcm, "Asia/Ho_Chi_Minh"), (self.taipei, "Asia/Taipei")):
             reminders = self.reminders(partner)
-            self.assertEqual(set(reminders.mapped("state")), {"sent"}, "nothing failed, skipped or left planned")
+            self.assertEqual(set(reminders.mapped("state")), {"queued"}, "nothing failed, skipped or left planned")
             for reminder in reminders:
                 local = reminder.sent_time.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
                 self.assertLess(local.weekday(), 5, "never at the weekend")

@@ -1,0 +1,72 @@
+"""18.0.1.0.0 -> 18.0.2.0.0: refresh the module's SMS reminder templates the user did not edit.
+
+The templates are ``noupdate``: an upgrade keeps their texts. The SMS texts of 18.0.1.0.0 were rewritten (they read
+as sentences in every language and leave no blank without a phone). A template whose English text is still the one
+shipped in 18.0.1.0.0 (whitespace aside) is taken as not edited: it gets the English text of the module's data file,
+and its old translations are dropped, so that Odoo loads the new ones from the .po files right after this step
+(``_update_translations`` fills the missing translations). A template the user edited is left as it is.
+"""
+
+from lxml import etree
+
+from odoo.tools import SQL, file_open
+
+MODULE = "debt_collection"
+DATA_FILE = f"{MODULE}/data/debt_reminder_data.xml"
+# the English texts of 18.0.1.0.0, whitespace normalised
+SHIPPED_18_0_1 = {
+    "sms_template_debt_reminder_upcoming":
+        "{{ object.company_id.name }}: Dear {{ object.recipient_name }}, a friendly reminder that "
+        "{{ object.amount_due_text }} (invoice {{ object.invoice_names }}) is due on {{ object.oldest_due_date_text }}. "
+        "Bank account {{ object.bank_account_text }}, ref. {{ object.payment_reference }}. Questions or a payment "
+        "plan: {{ object.contact_phone }}. Thank you!",
+    "sms_template_debt_reminder_overdue":
+        "{{ object.company_id.name }}: Dear {{ object.recipient_name }}, {{ object.amount_due_text }} (invoice "
+        "{{ object.invoice_names }}, due on {{ object.oldest_due_date_text }}) is still open. If already paid, please "
+        "ignore this message. Bank account {{ object.bank_account_text }}, ref. {{ object.payment_reference }}. "
+        "A payment plan? Call {{ object.contact_phone }}. Thank you!",
+    "sms_template_debt_reminder_final":
+        "{{ object.company_id.name }}: Dear {{ object.recipient_name }}, despite our reminders "
+        "{{ object.amount_due_text }} (invoice {{ object.invoice_names }}, due on {{ object.oldest_due_date_text }}) "
+        "is still unpaid. Please pay, or call {{ object.contact_name }} on {{ object.contact_phone }} to agree on a "
+        "payment plan, within 7 days. Thank you.",
+}
+
+
+def _normalized(text):
+    return " ".join((text or "").split())
+
+
+def shipped_bodies():
+    """``{xml id name: English SMS text}`` of the templates in the module's data file (as Odoo loads a text field)."""
+    with file_open(DATA_FILE, "rb") as data:
+        tree = etree.parse(data)
+    return {name: tree.find(f".//record[@id='{name}']/field[@name='body']").text for name in SHIPPED_18_0_1}
+
+
+def unedited_templates(cr):
+    """``{xml id name: sms.template id}`` of the module's SMS templates still as shipped in 18.0.1.0.0."""
+    cr.execute(SQL(
+        """
+        SELECT d.name, t.id, t.body ->> 'en_US'
+          FROM ir_model_data d
+          JOIN sms_template t ON t.id = d.res_id
+         WHERE d.module = %s AND d.model = 'sms.template' AND d.name IN %s
+        """, MODULE, tuple(SHIPPED_18_0_1)))
+    return {name: template_id for name, template_id, body in cr.fetchall()
+            if _normalized(body) == SHIPPED_18_0_1[name]}
+
+
+def refresh_unedited_templates(cr):
+    """Give the unedited templates the new English texts, without their old translations. Returns their names."""
+    templates = unedited_templates(cr)
+    bodies = shipped_bodies() if templates else {}
+    for name, template_id in templates.items():
+        cr.execute(SQL("UPDATE sms_template SET body = jsonb_build_object('en_US', %s::text) WHERE id = %s",
+                       bodies[name], template_id))
+    return sorted(templates)
+
+
+def migrate(cr, version):
+    if version:
+        refresh_unedited_templates(cr)

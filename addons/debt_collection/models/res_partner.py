@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
 from .input_limits import MAX_CREDIT_DAYS, check_integer_limits
+from .sql_common import credit_limit_value
 
 DEBT_FIGURES = (
     "total_receivable", "not_due_amount", "overdue_amount", "overdue_invoice_count",
@@ -311,7 +312,9 @@ class ResPartner(models.Model):
             partner.oldest_overdue_days = row.get("oldest_overdue_days", 0)
             partner.debt_sale_to_invoice = row.get("sale_to_invoice", 0.0)
             partner.credit_exposure = row.get("credit_exposure", 0.0)
-            partner.debt_credit_limit = row.get("credit_limit") or partner.sudo().credit_limit
+            # no row (no items, no orders to invoice): Odoo's limit all the same, none where limits are off
+            partner.debt_credit_limit = row["credit_limit"] if row else credit_limit_value(
+                partner.commercial_partner_id, company)
             partner.credit_used_percent = row.get("credit_used_percent", 0.0)
             partner.last_payment_date = payments.get(key)
             manual = partner.commercial_partner_id.sudo().debt_manual_hold

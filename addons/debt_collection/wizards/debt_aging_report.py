@@ -6,9 +6,18 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date, formatLang
 
+from ..models.common import customer_today
 from ..models.debt_aging_profile import checked_bounds, translated_labels
 from ..models.input_limits import check_integer_limits
-from ..models.sql_common import collector_sql, credit_limit_sql, default_credit_limits_json
+from ..models.sql_common import (
+    collector_sql,
+    credit_figures_sql,
+    credit_used_percent_sql,
+    default_credit_limits_json,
+    local_date_sql,
+    open_items_sql,
+    used_credit_limit_sql,
+)
 from ..tools import aging
 
 # What a user may type in the wizard (checked before the record is saved: PostgreSQL's integers stop at
@@ -156,12 +165,13 @@ class DebtAgingReport(models.TransientModel):
         if self.date_at != fields.Date.context_today(self):
             return SQL("%s::date", self.date_at)
         now = fields.Datetime.now()
-        company_today = {}
-        for company in self.env["res.company"].sudo().browse(self._allowed_company_ids()):
-            # sudo: the time zone of the company's working calendar, as the worklist reads it
-            tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
-            company_today[str(company.id)] = fields.Date.to_string(
-                fields.Datetime.context_timestamp(self.with_context(tz=tz), now).date())
+        no_customer = self.env["res.partner"]
+        # sudo: the time zone of the company's working calendar, as the worklist reads it; a customer without
+        # a time zone of its own (contacts.today NULL) has its company's today (common.customer_today)
+        company_today = {
+            str(company.id): fields.Date.to_string(customer_today(no_customer, company, now))
+            for company in self.env["res.company"].sudo().browse(self._allowed_company_ids())
+        }
         return SQL(
             "COALESCE(cp.today, (%s::jsonb ->> aml.company_id::text)::date)", json.dumps(company_today))
 
@@ -215,7 +225,8 @@ class DebtAgingReport(models.TransientModel):
             "aml.id, aml.move_id, aml.move_name, aml.company_id, aml.partner_id, aml.account_id, aml.parent_state, "
             "aml.date, aml.date_maturity, aml.invoice_date, aml.currency_id, aml.amount_residual, "
             "aml.amount_residual_currency")
-        open_now = SQL("aml.reconciled IS NOT TRUE AND aml.parent_state = 'posted' AND aml.amount_residual != 0")
+        # the accounts are given as ids in the items' condition below (see _receivable_account_ids)
+        open_now = open_items_sql("aml", None)
         if self._has_partials_after():
             late = SQL(
                 """late AS (
@@ -251,7 +262,7 @@ class DebtAgingReport(models.TransientModel):
             """
             %(late)s contacts AS (
                 SELECT p.id AS contact_id, cp.id, cp.credit_days, cp.user_id, cp.debt_collector_id,
-                       (%(now)s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE NULLIF(cp.tz, ''))::date AS today
+                       %(customer_today)s AS today
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE %(partner_filter)s
@@ -281,7 +292,7 @@ class DebtAgingReport(models.TransientModel):
             date_at=self.date_at,
             age_date=self._age_date_sql(),
             age_reference=self._age_reference_sql(),
-            now=fields.Datetime.now(),
+            customer_today=local_date_sql(fields.Datetime.now(), SQL("NULLIF(cp.tz, '')")),
             companies=tuple(self._allowed_company_ids()),
             accounts=self._receivable_account_ids(),
             partner_filter=self._partner_filter_sql(),
@@ -350,6 +361,9 @@ class DebtAgingReport(models.TransientModel):
                        COALESCE(SUM(c.amount) FILTER (WHERE c.bucket_index > 0) OVER customer, 0) AS overdue
                   FROM cells c
                 WINDOW customer AS (PARTITION BY c.partner_id, c.company_id)
+            ), credit_figures AS MATERIALIZED (
+                -- Odoo's credit exposure today, whatever the report's date (sql_common.credit_figures_sql)
+                %(credit_figures)s
             )
             INSERT INTO debt_aging_report_line (
                 report_id, partner_id, company_id, currency_id, salesperson_id, collector_id,
@@ -359,16 +373,18 @@ class DebtAgingReport(models.TransientModel):
                    %(collector)s,
                    (%(bucket_ids)s::int[])[t.bucket_index + 1], t.bucket_index,
                    (%(bucket_names)s::varchar[])[t.bucket_index + 1], t.amount, t.item_count,
-                   t.total, lim.credit_limit,
-                   CASE WHEN lim.credit_limit > 0 THEN ROUND(t.total * 100 / lim.credit_limit, 2) ELSE 0 END,
+                   t.total, lim.credit_limit, %(used_percent)s,
                    %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
               FROM totals t
               JOIN res_partner cp ON cp.id = t.partner_id
               -- the company as values (currency, default credit limit), not a join: PostgreSQL has no
               -- statistics on the companies of the cells and would then plan a nested loop over the customers
               CROSS JOIN LATERAL (SELECT t.company_id AS id,
-                                         (%(currencies)s::jsonb ->> t.company_id::text)::int AS currency_id) comp
+                                         (%(currencies)s::jsonb ->> t.company_id::text)::int AS currency_id,
+                                         (%(use_limits)s::jsonb ->> t.company_id::text)::boolean AS use_limit)
+                         comp
               CROSS JOIN LATERAL (SELECT %(credit_limit)s AS credit_limit) lim
+               LEFT JOIN credit_figures cx ON cx.partner_id = t.partner_id AND cx.company_id = t.company_id
              WHERE %(customer_filter)s
             """,
             items=self._items_cte_sql(),
@@ -380,9 +396,15 @@ class DebtAgingReport(models.TransientModel):
             uid=self.env.uid,
             currencies=json.dumps({str(company.id): company.currency_id.id
                                    for company in self.env["res.company"].browse(self._allowed_company_ids())}),
-            credit_limit=credit_limit_sql(self.env, "cp", "comp", default=SQL(
+            use_limits=json.dumps({str(company.id): company.account_use_credit_limit
+                                   for company in self.env["res.company"].browse(self._allowed_company_ids())}),
+            credit_limit=used_credit_limit_sql(self.env, "cp", "comp", SQL("comp.use_limit"), SQL(
                 "(%s::jsonb ->> comp.id::text)::numeric",
                 default_credit_limits_json(self.env, self._allowed_company_ids()))),
+            credit_figures=credit_figures_sql(
+                self.env, self._allowed_company_ids(),
+                self.partner_ids.commercial_partner_id.ids if self.partner_ids else None),
+            used_percent=credit_used_percent_sql(SQL("COALESCE(cx.credit_exposure, 0)"), SQL("lim.credit_limit")),
             customer_filter=self._customer_filter_sql(),
             collector=collector_sql("cp", SQL("t.company_id")),
         ))

@@ -137,7 +137,7 @@ def credit_to_invoice_json(env, company_ids, partner_ids=None):
     return json.dumps(result)
 
 
-def credit_figures_sql(env, company_ids, partner_ids=None):
+def credit_figures_sql(env, company_ids, partner_ids=None, limited_only=False):
     """Odoo's credit figures of each customer in each company, the one definition of the form, the worklist, the
     aging report and the credit hold: a query of ``partner_id, company_id, credit, credit_to_invoice,
     credit_exposure, credit_limit, credit_used_percent, over_credit_limit``.
@@ -154,11 +154,22 @@ def credit_figures_sql(env, company_ids, partner_ids=None):
       exactly "exposure over the limit" (``over_credit_limit``).
 
     ``partner_ids``: the commercial partners to compute (None: every customer with items or orders to invoice).
+    ``limited_only``: only the customers with a credit limit (their own, else a company default), in the
+    companies that use credit limits: for a screen that shows only the limit and the % used (the aging
+    report), which are 0 for the others; that spares reading the others' items.
     """
-    companies = tuple(company_ids) or (None,)
     partner_filter = SQL()
     if partner_ids is not None:
         partner_filter = SQL("AND aml.partner_id IN %s", tuple(partner_ids) or (None,))
+    if limited_only:
+        # sudo: the companies' settings decide which figures are computed, whoever asks
+        companies = env["res.company"].sudo().browse(company_ids).filtered("account_use_credit_limit")
+        company_ids = companies.ids
+        defaults = json.loads(default_credit_limits_json(env, company_ids)) if company_ids else {}
+        if not any(defaults.values()):  # no company default: the customers with a limit of their own
+            partner_filter = SQL("%s AND aml.partner_id IN (SELECT id FROM res_partner WHERE credit_limit IS NOT NULL)",
+                                 partner_filter)
+    companies = tuple(company_ids) or (None,)
     return SQL(
         """
         WITH credit_companies AS (
@@ -171,12 +182,17 @@ def credit_figures_sql(env, company_ids, partner_ids=None):
               FROM credit_companies cc
               JOIN res_company lc ON split_part(lc.parent_path, '/', 1)::int = cc.root_id
         ), credit AS (
-            SELECT aml.partner_id, tree.company_id, SUM(aml.amount_residual) AS credit
-              FROM account_move_line aml
-              JOIN account_account acc ON acc.id = aml.account_id
-              JOIN credit_tree tree ON tree.line_company_id = aml.company_id
-             WHERE %(open_items)s %(partner_filter)s
-          GROUP BY aml.partner_id, tree.company_id
+            -- summed per partner and company of the items first, then per company tree (a few rows, not an item each)
+            SELECT own.partner_id, tree.company_id, SUM(own.credit) AS credit
+              FROM (
+                    SELECT aml.partner_id, aml.company_id, SUM(aml.amount_residual) AS credit
+                      FROM account_move_line aml
+                      JOIN account_account acc ON acc.id = aml.account_id
+                     WHERE %(open_items)s %(partner_filter)s
+                  GROUP BY aml.partner_id, aml.company_id
+                   ) own
+              JOIN credit_tree tree ON tree.line_company_id = own.company_id
+          GROUP BY own.partner_id, tree.company_id
         ), to_invoice AS (
             SELECT p.key::int AS partner_id, c.key::int AS company_id, p.value::numeric AS amount
               FROM jsonb_each(%(to_invoice)s::jsonb) c, jsonb_each_text(c.value) p

@@ -403,7 +403,7 @@ class DebtAgingReport(models.TransientModel):
                 default_credit_limits_json(self.env, self._allowed_company_ids()))),
             credit_figures=credit_figures_sql(
                 self.env, self._allowed_company_ids(),
-                self.partner_ids.commercial_partner_id.ids if self.partner_ids else None),
+                self.partner_ids.commercial_partner_id.ids if self.partner_ids else None, limited_only=True),
             used_percent=credit_used_percent_sql(SQL("COALESCE(cx.credit_exposure, 0)"), SQL("lim.credit_limit")),
             customer_filter=self._customer_filter_sql(),
             collector=collector_sql("cp", SQL("t.company_id")),
@@ -505,7 +505,9 @@ class DebtAgingReport(models.TransientModel):
 
         One query for PostgreSQL (``DECLARE`` runs it, each ``FETCH`` reads the next batch); only one
         batch is in Python's memory at a time. The cursor lives until the end of the transaction at
-        most; it is closed once read to the end.
+        most; it is closed once read to the end. It reads the request's cursor: iterate it in the request's
+        thread only (a cursor is not thread-safe; the XLSX export compresses in another thread, see
+        ``reports/aging_xlsx.py``).
         """
         cr = self.env.cr
         name = SQL.identifier(f"debt_aging_{self.id}_{next(_cursor_numbers)}")

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from .common import open_items_domain
 from .debt_call import OUTCOMES
 from .input_limits import MAX_CREDIT_DAYS, check_integer_limits
 from .sql_common import credit_limit_value
@@ -352,10 +353,7 @@ class ResPartner(models.Model):
         return [
             ("partner_id", "child_of", self.commercial_partner_id.id),
             ("company_id", "=", self.env.company.id),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("amount_residual", "!=", 0),
+            *open_items_domain(),
         ]
 
     def action_view_debt_open_items(self):

@@ -4,6 +4,7 @@ from odoo.tools import SQL
 from .debt_call import OUTCOMES
 from .sql_common import (
     collector_sql,
+    company_tree_sql,
     company_tz_sql,
     company_value_sql,
     credit_figures_sql,
@@ -118,10 +119,14 @@ class DebtWorklist(models.Model):
             # lets PostgreSQL fetch a few customers' items through the index on partner_id
             item_filter = SQL(
                 "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)", ids)
+        row_filter = SQL()
         if company_ids is not None:
-            companies = tuple(company_ids) or (None,)
-            company_filter = SQL("WHERE comp.id IN %s", companies)
-            item_filter = SQL("%s AND aml.company_id IN %s", item_filter, companies)
+            # the items of the whole trees of the companies: Odoo's credit in a company counts its branches' (and
+            # its parent's); the rows of the other companies are left out at the end
+            trees = company_tree_sql(company_ids)
+            company_filter = SQL("WHERE comp.id IN (%s)", trees)
+            item_filter = SQL("%s AND aml.company_id IN (%s)", item_filter, trees)
+            row_filter = SQL("WHERE l.company_id IN %s", tuple(company_ids) or (None,))
         else:
             company_ids = self.env["res.company"].sudo().search([]).ids  # sudo: every company's rows, as the view
         join = SQL("LEFT JOIN") if open_items_only else SQL("FULL OUTER JOIN")
@@ -161,7 +166,7 @@ class DebtWorklist(models.Model):
                 OFFSET 0
             ), items AS (
                 SELECT aml.id, aml.move_id, aml.company_id, p.commercial_partner_id AS partner_id,
-                       aml.amount_residual AS residual,
+                       aml.amount_residual AS residual, p.id = p.commercial_partner_id AS own,
                        COALESCE(aml.date_maturity, aml.date) AS due_date,
                        COALESCE(p.today, c.today) AS today
                   FROM account_move_line aml
@@ -173,6 +178,7 @@ class DebtWorklist(models.Model):
             ), receivable AS (
                 SELECT partner_id, company_id, MIN(id) AS id,
                        SUM(residual) AS total_receivable,
+                       COALESCE(SUM(residual) FILTER (WHERE own), 0) AS own_credit,
                        COALESCE(SUM(residual) FILTER (WHERE due_date >= today), 0) AS not_due_amount,
                        COALESCE(SUM(residual) FILTER (WHERE due_date < today), 0) AS overdue_amount,
                        COUNT(DISTINCT move_id) FILTER (WHERE due_date < today AND residual > 0)
@@ -243,6 +249,7 @@ class DebtWorklist(models.Model):
                    l.attention_reason
               FROM limits l
          LEFT JOIN pf ON pf.partner_id = l.partner_id AND pf.company_id = l.company_id
+            %(row_filter)s
             """,
             company_today=local_date_sql(now, company_tz_sql("cal", "comp_p")),
             contact_today=local_date_sql(now, SQL("NULLIF(cp.tz, '')")),
@@ -251,7 +258,11 @@ class DebtWorklist(models.Model):
             partner_filter=partner_filter,
             item_filter=item_filter,
             join=join,
-            credit_figures=credit_figures_sql(self.env, company_ids, partner_ids),
+            row_filter=row_filter,
+            # Odoo's credit from the items read above (one pass over them), summed per company tree there
+            credit_figures=credit_figures_sql(
+                self.env, company_ids, partner_ids,
+                own_credit=SQL("SELECT partner_id, company_id, own_credit AS credit FROM receivable")),
             default_limit=default_credit_limit_sql(self.env, "comp"),
             credit_limit=used_credit_limit_sql(
                 self.env, "cp", "comp", SQL("comp.use_limit"), SQL("comp.default_credit_limit")),

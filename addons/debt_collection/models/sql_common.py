@@ -137,7 +137,7 @@ def credit_to_invoice_json(env, company_ids, partner_ids=None):
     return json.dumps(result)
 
 
-def credit_figures_sql(env, company_ids, partner_ids=None, limited_only=False):
+def credit_figures_sql(env, company_ids, partner_ids=None, limited_only=False, own_credit=None):
     """Odoo's credit figures of each customer in each company, the one definition of the form, the worklist, the
     aging report and the credit hold: a query of ``partner_id, company_id, credit, credit_to_invoice,
     credit_exposure, credit_limit, credit_used_percent, over_credit_limit``.
@@ -157,6 +157,9 @@ def credit_figures_sql(env, company_ids, partner_ids=None, limited_only=False):
     ``limited_only``: only the customers with a credit limit (their own, else a company default), in the
     companies that use credit limits: for a screen that shows only the limit and the % used (the aging
     report), which are 0 for the others; that spares reading the others' items.
+    ``own_credit``: the SQL of the open receivable items' sum per partner (``partner_id``, the items' own) and
+    company (``company_id``), when the caller has it already from its own pass over the items (the worklist), for
+    every company of the trees of ``company_ids``; by default read here.
     """
     partner_filter = SQL()
     if partner_ids is not None:
@@ -184,13 +187,7 @@ def credit_figures_sql(env, company_ids, partner_ids=None, limited_only=False):
         ), credit AS (
             -- summed per partner and company of the items first, then per company tree (a few rows, not an item each)
             SELECT own.partner_id, tree.company_id, SUM(own.credit) AS credit
-              FROM (
-                    SELECT aml.partner_id, aml.company_id, SUM(aml.amount_residual) AS credit
-                      FROM account_move_line aml
-                      JOIN account_account acc ON acc.id = aml.account_id
-                     WHERE %(open_items)s %(partner_filter)s
-                  GROUP BY aml.partner_id, aml.company_id
-                   ) own
+              FROM (%(own_credit)s) own
               JOIN credit_tree tree ON tree.line_company_id = own.company_id
           GROUP BY own.partner_id, tree.company_id
         ), to_invoice AS (
@@ -214,8 +211,12 @@ def credit_figures_sql(env, company_ids, partner_ids=None, limited_only=False):
         """,
         companies=companies,
         default_limit=default_credit_limit_sql(env, "c"),
-        open_items=open_items_sql("aml", "acc"),
-        partner_filter=partner_filter,
+        own_credit=own_credit or SQL(
+            """SELECT aml.partner_id, aml.company_id, SUM(aml.amount_residual) AS credit
+                 FROM account_move_line aml
+                 JOIN account_account acc ON acc.id = aml.account_id
+                WHERE %s %s
+             GROUP BY aml.partner_id, aml.company_id""", open_items_sql("aml", "acc"), partner_filter),
         to_invoice=credit_to_invoice_json(env, company_ids, partner_ids),
         credit_limit=used_credit_limit_sql(env, "cp", "comp", SQL("comp.use_limit"), SQL("comp.default_credit_limit")),
         used_percent=credit_used_percent_sql(SQL("e.credit_exposure"), SQL("lim.credit_limit")),
@@ -239,6 +240,16 @@ def credit_used_percent_sql(exposure, limit):
 def over_credit_limit_sql(exposure, limit):
     """Whether the exposure is over the limit (none: never), as Odoo's credit warning compares them."""
     return SQL("(%(limit)s > 0 AND %(exposure)s > %(limit)s)", exposure=exposure, limit=limit)
+
+
+def company_tree_sql(company_ids):
+    """The ids of the companies of the trees (a company, its branches, their parent...) of ``company_ids``, as an SQL
+    sub-query: those whose items make Odoo's ``credit`` of a customer in one of them (``child_of`` its root)."""
+    return SQL(
+        """SELECT tree.id FROM res_company tree
+            WHERE split_part(tree.parent_path, '/', 1) IN (
+                  SELECT split_part(c.parent_path, '/', 1) FROM res_company c WHERE c.id IN %s)""",
+        tuple(company_ids) or (None,))
 
 
 def credit_limit_value(partner, company):

@@ -97,7 +97,8 @@ class DebtWorklist(models.Model):
         field_names += [name for name in ("company_id", "salesperson_id", "collector_id") if name not in field_names]
         return super().search_fetch(domain, field_names, offset=offset, limit=limit, order=order)
 
-    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True, with_promises=True):
+    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True, with_promises=True,
+                          with_credit=True):
         """The one query behind the worklist and the partner's "debt at a glance".
 
         :param partner_ids: commercial partner ids to restrict to (None: all)
@@ -106,6 +107,7 @@ class DebtWorklist(models.Model):
             False, customers with only confirmed, not yet invoiced sale orders come too.
         :param with_promises: join the figures of promises to pay and calls (the promise columns are
             empty otherwise; the partner's promise figures join this query the other way round).
+        :param with_credit: False when the credit figures are not read (no order is counted in the exposure then).
         Amounts are in company currency. An item's due date is its ``date_maturity``, else the
         date of its move, so each installment ages on its own. Credit notes and unreconciled
         payments count as negative items on their own date.
@@ -262,7 +264,8 @@ class DebtWorklist(models.Model):
             # Odoo's credit from the items read above (one pass over them), summed per company tree there
             credit_figures=credit_figures_sql(
                 self.env, company_ids, partner_ids,
-                own_credit=SQL("SELECT partner_id, company_id, own_credit AS credit FROM receivable")),
+                own_credit=SQL("SELECT partner_id, company_id, own_credit AS credit FROM receivable"),
+                with_orders=with_credit),
             default_limit=default_credit_limit_sql(self.env, "comp"),
             credit_limit=used_credit_limit_sql(
                 self.env, "cp", "comp", SQL("comp.use_limit"), SQL("comp.default_credit_limit")),

@@ -532,7 +532,8 @@ class ResPartner(models.Model):
         """One query: promise and contact figures per commercial partner, with "promised"."""
         Promise = self.env["debt.promise"]
         figures = self.env["debt.worklist"]._debt_figures_sql(
-            partner_ids=partner_ids, company_ids=[company.id], open_items_only=True, with_promises=False)
+            partner_ids=partner_ids, company_ids=[company.id], open_items_only=True, with_promises=False,
+            with_credit=False)  # the overdue amount only
         return SQL(
             """
             WITH pf AS MATERIALIZED (%(promise_figures)s),

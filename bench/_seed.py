@@ -253,6 +253,8 @@ def seed(cr, customers, items, salespeople=20, refund_ratio=0.03, log=print):
     start = time.perf_counter()
 
     company = env.company
+    # 40 % of the customers get a credit limit below: in use (Odoo's setting, off by default: no limit counts)
+    company.account_use_credit_limit = True
     users = ensure_salespeople(env, salespeople)
     journal = env["account.journal"].search(
         [("type", "=", "sale"), ("company_id", "=", company.id)], order="sequence, id", limit=1)

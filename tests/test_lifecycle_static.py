@@ -18,7 +18,7 @@ def _version(text):
     return tuple(int(part) for part in text.split("."))
 
 
-@pytest.mark.parametrize("hook", ["pre_init_hook", "uninstall_hook"])
+@pytest.mark.parametrize("hook", ["pre_init_hook", "post_init_hook", "uninstall_hook"])
 def test_hooks_declared_and_exported(manifest, addon_dir, hook):
     """Odoo calls ``getattr(odoo.addons.debt_collection, manifest[hook])(env)``: a name in the manifest must be a
     function of ``hooks.py`` imported in the package's ``__init__.py``."""

@@ -2,7 +2,7 @@
     "name": "Debt Collection",
     "summary": "Customer debt at a glance, credit hold, a collection worklist, aging report, calls, promises "
                "to pay and SMS/e-mail reminders",
-    "version": "18.0.2.0.0",
+    "version": "18.0.2.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "debt_collection contributors",
@@ -51,6 +51,7 @@
         ],
     },
     "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,

@@ -3,10 +3,12 @@ import logging
 from odoo.tools import SQL
 from odoo.tools.sql import index_exists
 
+from .models.account_move_line import ensure_open_items_index
+
 _logger = logging.getLogger(__name__)
 
-# Indexes the module creates itself (in ``init()``), which Odoo does not know of and so does not drop at uninstall.
-# Kept here (not imported from models) so that the uninstall hook works whatever the models define.
+# Indexes the module creates itself (post_init_hook, migrations), which Odoo does not know of and so does not drop at
+# uninstall. Kept here (not imported from models) so that the uninstall hook works whatever the models define.
 OWN_INDEXES = (
     ("account_move_line", "account_move_line__debt_open_items_v2_index"),
     ("account_move_line", "account_move_line__debt_open_items_index"),  # before 18.0.1.0.0
@@ -27,11 +29,17 @@ def pre_init_hook(env):
     _remove_demo_accounting(env)
 
 
+def post_init_hook(env):
+    """The module's index of the open items (``models/account_move_line.py``): Odoo builds only the indexes its
+    fields declare; built CONCURRENTLY after the install's commit on a big table."""
+    ensure_open_items_index(env.cr)
+
+
 def uninstall_hook(env):
     """Remove what Odoo's uninstall does not: the module's own indexes and the demo's accounting.
 
     Odoo drops the module's tables, columns, constraints and the records of its XML ids (menus,
-    crons, templates, demo customers), but not an index created in ``init()``, and not the records
+    crons, templates, demo customers), but not an index it did not create (the open items'), and not the records
     it cannot delete: the demo's posted invoices, their payments and the confirmed order. Left
     behind, they keep the demo customers alive and, worse, a reinstall with demo data tries to
     rewrite those posted invoices (an install loads every record, ``noupdate`` or not) and fails.

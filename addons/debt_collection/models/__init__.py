@@ -5,7 +5,6 @@ from . import debt_note
 from . import debt_worklist
 from . import sale_order
 from . import debt_aging_profile
-from . import debt_aging_report
 from . import account_move_line
 from . import debt_reminder_rule
 from . import debt_reminder

@@ -5,6 +5,17 @@ import threading
 from odoo import fields
 
 
+def open_items_domain():
+    """The open receivable items as a domain on ``account.move.line``: ``sql_common.open_items_sql``'s condition,
+    for the screens that list them through the ORM (the customer's open items)."""
+    return [
+        ("parent_state", "=", "posted"),
+        ("reconciled", "=", False),
+        ("amount_residual", "!=", 0),
+        ("account_id.account_type", "=", "asset_receivable"),
+    ]
+
+
 def customer_today(partner, company, now=None):
     """The customer's "today": the date at ``now`` (UTC, default now) in the commercial partner's time zone,
     else in the company's (``res.company._debt_timezone``). The same day as ``sql_common.customer_today_sql``:

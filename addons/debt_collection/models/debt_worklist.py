@@ -2,7 +2,19 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
-from .sql_common import collector_sql, company_value_sql, credit_limit_sql, default_credit_limit_sql
+from .sql_common import (
+    collector_sql,
+    company_tree_sql,
+    company_tz_sql,
+    company_value_sql,
+    credit_figures_sql,
+    credit_used_percent_sql,
+    default_credit_limit_sql,
+    local_date_sql,
+    open_items_sql,
+    over_credit_limit_sql,
+    used_credit_limit_sql,
+)
 
 
 class DebtWorklist(models.Model):
@@ -29,9 +41,12 @@ class DebtWorklist(models.Model):
             "debt_collector_id", "commercial_partner_id", "credit_limit", "debt_manual_hold", "tz", "user_id",
             "debt_attention", "debt_attention_reason",
         ],
-        "res.company": ["debt_hold_on_credit_limit", "debt_hold_overdue_days", "partner_id", "resource_calendar_id"],
-        "sale.order": ["company_id", "currency_rate", "partner_id", "state"],
-        "sale.order.line": ["order_id", "price_subtotal", "price_total", "untaxed_amount_to_invoice"],
+        "res.company": [
+            "account_use_credit_limit", "debt_hold_on_credit_limit", "debt_hold_overdue_days", "parent_path",
+            "partner_id", "resource_calendar_id",
+        ],
+        "sale.order": ["company_id", "currency_id", "partner_id", "state"],
+        "sale.order.line": ["order_id", "price_total", "qty_delivered", "qty_invoiced", "untaxed_amount_to_invoice"],
         "debt.promise": [
             "amount", "amount_company", "company_id", "currency_id", "date", "evaluation_date", "grace_days",
             "invoice_ids", "open_amount_start", "partner_id", "promised_date", "state",
@@ -82,7 +97,8 @@ class DebtWorklist(models.Model):
         field_names += [name for name in ("company_id", "salesperson_id", "collector_id") if name not in field_names]
         return super().search_fetch(domain, field_names, offset=offset, limit=limit, order=order)
 
-    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True, with_promises=True):
+    def _debt_figures_sql(self, partner_ids=None, company_ids=None, open_items_only=True, with_promises=True,
+                          with_credit=True):
         """The one query behind the worklist and the partner's "debt at a glance".
 
         :param partner_ids: commercial partner ids to restrict to (None: all)
@@ -91,13 +107,13 @@ class DebtWorklist(models.Model):
             False, customers with only confirmed, not yet invoiced sale orders come too.
         :param with_promises: join the figures of promises to pay and calls (the promise columns are
             empty otherwise; the partner's promise figures join this query the other way round).
+        :param with_credit: False when the credit figures are not read (no order is counted in the exposure then).
         Amounts are in company currency. An item's due date is its ``date_maturity``, else the
         date of its move, so each installment ages on its own. Credit notes and unreconciled
         payments count as negative items on their own date.
         """
         item_filter = SQL()
         partner_filter = SQL()
-        sale_filter = SQL()
         company_filter = SQL()
         if partner_ids is not None:
             ids = tuple(partner_ids) or (None,)
@@ -105,16 +121,20 @@ class DebtWorklist(models.Model):
             # lets PostgreSQL fetch a few customers' items through the index on partner_id
             item_filter = SQL(
                 "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)", ids)
-            sale_filter = SQL("AND sp.commercial_partner_id IN %s", ids)
+        row_filter = SQL()
         if company_ids is not None:
-            companies = tuple(company_ids) or (None,)
-            company_filter = SQL("WHERE comp.id IN %s", companies)
-            item_filter = SQL("%s AND aml.company_id IN %s", item_filter, companies)
-            sale_filter = SQL("%s AND so.company_id IN %s", sale_filter, companies)
+            # the items of the whole trees of the companies: Odoo's credit in a company counts its branches' (and
+            # its parent's); the rows of the other companies are left out at the end
+            trees = company_tree_sql(company_ids)
+            company_filter = SQL("WHERE comp.id IN (%s)", trees)
+            item_filter = SQL("%s AND aml.company_id IN (%s)", item_filter, trees)
+            row_filter = SQL("WHERE l.company_id IN %s", tuple(company_ids) or (None,))
+        else:
+            company_ids = self.env["res.company"].sudo().search([]).ids  # sudo: every company's rows, as the view
         join = SQL("LEFT JOIN") if open_items_only else SQL("FULL OUTER JOIN")
         # Performance (bench/worklist.py): "today" is computed once per company and once per contact, not
         # once per item (the OFFSET 0 keeps PostgreSQL from evaluating it again for every joined item);
-        # the open items are read from the partial index of account_move_line.init() (debt_collection).
+        # the open items are read from the partial index of account_move_line.py (debt_collection).
         if with_promises:
             promise_figures = self.env["debt.promise"]._debt_promise_figures_sql(
                 partner_ids=partner_ids, company_ids=company_ids)
@@ -124,15 +144,16 @@ class DebtWorklist(models.Model):
                           0::numeric AS promise_amount, NULL::date AS promise_date, 0::numeric AS kept_rate,
                           0 AS evaluated_count,
                           NULL::timestamp AS last_contact_date, NULL::varchar AS last_contact_outcome""")
+        now = fields.Datetime.now()
         return SQL(
             """
             WITH companies AS (
                 SELECT comp.id, comp.currency_id,
                        comp.debt_hold_on_credit_limit AS hold_on_limit,
+                       comp.account_use_credit_limit AS use_limit,
+                       %(default_limit)s AS default_credit_limit,
                        COALESCE(comp.debt_hold_overdue_days, 0) AS hold_overdue_days,
-                       (%(now)s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(
-                            NULLIF(cal.tz, ''), NULLIF(comp_p.tz, ''), 'UTC'))::date AS today,
-                       %(default_limit)s AS default_credit_limit
+                       %(company_today)s AS today
                   FROM res_company comp
                   JOIN res_partner comp_p ON comp_p.id = comp.partner_id
              LEFT JOIN resource_calendar cal ON cal.id = comp.resource_calendar_id
@@ -140,29 +161,26 @@ class DebtWorklist(models.Model):
                 OFFSET 0
             ), contacts AS (
                 -- each contact, its commercial partner, and the date in that one's time zone (NULL: none)
-                SELECT p.id, p.commercial_partner_id,
-                       (%(now)s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE NULLIF(cp.tz, ''))::date AS today
+                SELECT p.id, p.commercial_partner_id, %(contact_today)s AS today
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                 %(partner_filter)s
                 OFFSET 0
             ), items AS (
                 SELECT aml.id, aml.move_id, aml.company_id, p.commercial_partner_id AS partner_id,
-                       aml.amount_residual AS residual,
+                       aml.amount_residual AS residual, p.id = p.commercial_partner_id AS own,
                        COALESCE(aml.date_maturity, aml.date) AS due_date,
                        COALESCE(p.today, c.today) AS today
                   FROM account_move_line aml
                   JOIN account_account acc ON acc.id = aml.account_id
                   JOIN contacts p ON p.id = aml.partner_id
                   JOIN companies c ON c.id = aml.company_id
-                 WHERE aml.parent_state = 'posted'
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.amount_residual != 0
-                   AND acc.account_type = 'asset_receivable'
+                 WHERE %(open_items)s
                    %(item_filter)s
             ), receivable AS (
                 SELECT partner_id, company_id, MIN(id) AS id,
                        SUM(residual) AS total_receivable,
+                       COALESCE(SUM(residual) FILTER (WHERE own), 0) AS own_credit,
                        COALESCE(SUM(residual) FILTER (WHERE due_date >= today), 0) AS not_due_amount,
                        COALESCE(SUM(residual) FILTER (WHERE due_date < today), 0) AS overdue_amount,
                        COUNT(DISTINCT move_id) FILTER (WHERE due_date < today AND residual > 0)
@@ -172,21 +190,12 @@ class DebtWorklist(models.Model):
                            AS oldest_overdue_days
                   FROM items
               GROUP BY partner_id, company_id
-            ), sale AS (
-                SELECT sp.commercial_partner_id AS partner_id, so.company_id,
-                       SUM(sol.untaxed_amount_to_invoice * sol.price_total / sol.price_subtotal
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount
-                  FROM sale_order_line sol
-                  JOIN sale_order so ON so.id = sol.order_id
-                  JOIN res_partner sp ON sp.id = so.partner_id
-                 WHERE so.state = 'sale'
-                   AND sol.untaxed_amount_to_invoice > 0
-                   AND sol.price_subtotal != 0
-                   %(sale_filter)s
-              GROUP BY sp.commercial_partner_id, so.company_id
+            ), credit_figures AS MATERIALIZED (
+                -- Odoo's credit and credit to invoice (sql_common.credit_figures_sql)
+                %(credit_figures)s
             ), figures AS (
-                SELECT COALESCE(r.partner_id, s.partner_id) AS partner_id,
-                       COALESCE(r.company_id, s.company_id) AS company_id,
+                SELECT COALESCE(r.partner_id, cx.partner_id) AS partner_id,
+                       COALESCE(r.company_id, cx.company_id) AS company_id,
                        r.id,
                        COALESCE(r.total_receivable, 0) AS total_receivable,
                        COALESCE(r.not_due_amount, 0) AS not_due_amount,
@@ -194,13 +203,14 @@ class DebtWorklist(models.Model):
                        COALESCE(r.overdue_invoice_count, 0) AS overdue_invoice_count,
                        r.oldest_overdue_date,
                        COALESCE(r.oldest_overdue_days, 0) AS oldest_overdue_days,
-                       COALESCE(ROUND(s.amount, 2), 0) AS sale_to_invoice
+                       COALESCE(cx.credit_to_invoice, 0) AS sale_to_invoice,
+                       COALESCE(cx.credit_exposure, 0) AS credit_exposure
                   FROM receivable r
-                %(join)s sale s ON s.partner_id = r.partner_id AND s.company_id = r.company_id
+                %(join)s credit_figures cx ON cx.partner_id = r.partner_id AND cx.company_id = r.company_id
             ), limits AS (
-                SELECT f.*,
-                       %(credit_limit)s AS credit_limit,
-                       f.total_receivable + f.sale_to_invoice AS credit_exposure,
+                SELECT f.*, lim.credit_limit,
+                       %(used_percent)s AS credit_used_percent,
+                       %(over_limit)s AS over_credit_limit,
                        COALESCE((cp.debt_manual_hold ->> f.company_id::text)::boolean, FALSE) AS manual_hold,
                        cp.user_id AS salesperson_id,
                        %(collector)s AS collector_id,
@@ -212,22 +222,22 @@ class DebtWorklist(models.Model):
                   FROM figures f
                   JOIN res_partner cp ON cp.id = f.partner_id
                   JOIN companies comp ON comp.id = f.company_id
+                 CROSS JOIN LATERAL (SELECT %(credit_limit)s AS credit_limit) lim
+                 -- the customers only (credit_figures also has the contacts an entry was booked on)
+                 WHERE cp.id = cp.commercial_partner_id
             ), pf AS MATERIALIZED (
                 %(promise_figures)s
             )
             SELECT l.id, l.partner_id, l.company_id, l.currency_id, l.salesperson_id, l.collector_id,
                    l.total_receivable, l.not_due_amount, l.overdue_amount, l.overdue_invoice_count,
-                   l.oldest_overdue_date, l.oldest_overdue_days, l.credit_limit, l.sale_to_invoice,
-                   l.credit_exposure,
-                   CASE WHEN l.credit_limit > 0 THEN ROUND(l.credit_exposure * 100 / l.credit_limit, 2)
-                        ELSE 0 END AS credit_used_percent,
+                   l.oldest_overdue_date, l.oldest_overdue_days, l.credit_limit,
+                   l.sale_to_invoice, l.credit_exposure, l.credit_used_percent,
                    l.manual_hold,
-                   (l.hold_on_limit AND l.credit_limit > 0 AND l.credit_exposure > l.credit_limit)
-                       AS hold_by_limit,
+                   (l.hold_on_limit AND l.over_credit_limit) AS hold_by_limit,
                    (l.hold_overdue_days > 0 AND l.oldest_overdue_days > l.hold_overdue_days)
                        AS hold_by_overdue,
                    (l.manual_hold
-                    OR (l.hold_on_limit AND l.credit_limit > 0 AND l.credit_exposure > l.credit_limit)
+                    OR (l.hold_on_limit AND l.over_credit_limit)
                     OR (l.hold_overdue_days > 0 AND l.oldest_overdue_days > l.hold_overdue_days))
                        AS on_credit_hold,
                    COALESCE(pf.promise_amount, 0) AS promise_amount,
@@ -241,15 +251,26 @@ class DebtWorklist(models.Model):
                    l.attention_reason
               FROM limits l
          LEFT JOIN pf ON pf.partner_id = l.partner_id AND pf.company_id = l.company_id
+            %(row_filter)s
             """,
-            now=fields.Datetime.now(),
+            company_today=local_date_sql(now, company_tz_sql("cal", "comp_p")),
+            contact_today=local_date_sql(now, SQL("NULLIF(cp.tz, '')")),
+            open_items=open_items_sql("aml", "acc"),
             company_filter=company_filter,
             partner_filter=partner_filter,
             item_filter=item_filter,
-            sale_filter=sale_filter,
             join=join,
+            row_filter=row_filter,
+            # Odoo's credit from the items read above (one pass over them), summed per company tree there
+            credit_figures=credit_figures_sql(
+                self.env, company_ids, partner_ids,
+                own_credit=SQL("SELECT partner_id, company_id, own_credit AS credit FROM receivable"),
+                with_orders=with_credit),
             default_limit=default_credit_limit_sql(self.env, "comp"),
-            credit_limit=credit_limit_sql(self.env, "cp", "comp", default=SQL("comp.default_credit_limit")),
+            credit_limit=used_credit_limit_sql(
+                self.env, "cp", "comp", SQL("comp.use_limit"), SQL("comp.default_credit_limit")),
+            used_percent=credit_used_percent_sql(SQL("f.credit_exposure"), SQL("lim.credit_limit")),
+            over_limit=over_credit_limit_sql(SQL("f.credit_exposure"), SQL("lim.credit_limit")),
             promise_figures=promise_figures,
             promised=self.env["debt.promise"]._debt_promised_sql("pf", SQL("l.overdue_amount")),
             # per company: the collector, the attention flag and its reason (company-dependent columns)

@@ -3,8 +3,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from .common import open_items_domain
 from .debt_call import OUTCOMES
 from .input_limits import MAX_CREDIT_DAYS, check_integer_limits
+from .sql_common import credit_limit_value
 
 DEBT_FIGURES = (
     "total_receivable", "not_due_amount", "overdue_amount", "overdue_invoice_count",
@@ -311,7 +313,9 @@ class ResPartner(models.Model):
             partner.oldest_overdue_days = row.get("oldest_overdue_days", 0)
             partner.debt_sale_to_invoice = row.get("sale_to_invoice", 0.0)
             partner.credit_exposure = row.get("credit_exposure", 0.0)
-            partner.debt_credit_limit = row.get("credit_limit") or partner.sudo().credit_limit
+            # no row (no items, no orders to invoice): Odoo's limit all the same, none where limits are off
+            partner.debt_credit_limit = row["credit_limit"] if row else credit_limit_value(
+                partner.commercial_partner_id, company)
             partner.credit_used_percent = row.get("credit_used_percent", 0.0)
             partner.last_payment_date = payments.get(key)
             manual = partner.commercial_partner_id.sudo().debt_manual_hold
@@ -349,10 +353,7 @@ class ResPartner(models.Model):
         return [
             ("partner_id", "child_of", self.commercial_partner_id.id),
             ("company_id", "=", self.env.company.id),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("amount_residual", "!=", 0),
+            *open_items_domain(),
         ]
 
     def action_view_debt_open_items(self):
@@ -531,7 +532,8 @@ class ResPartner(models.Model):
         """One query: promise and contact figures per commercial partner, with "promised"."""
         Promise = self.env["debt.promise"]
         figures = self.env["debt.worklist"]._debt_figures_sql(
-            partner_ids=partner_ids, company_ids=[company.id], open_items_only=True, with_promises=False)
+            partner_ids=partner_ids, company_ids=[company.id], open_items_only=True, with_promises=False,
+            with_credit=False)  # the overdue amount only
         return SQL(
             """
             WITH pf AS MATERIALIZED (%(promise_figures)s),

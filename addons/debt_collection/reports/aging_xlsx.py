@@ -15,6 +15,7 @@ import io
 import math
 import queue
 import threading
+import zipfile
 
 import xlsxwriter
 
@@ -162,7 +163,7 @@ class AgingXlsxWriter:
         self.workbook.close()
         output = io.BytesIO()
         self.buffer.seek(0)
-        xlsx_rows.splice(self.buffer, output, splices)
+        _splice_in_thread(self.buffer, output, splices)
         return output.getvalue()
 
     def _multi_company(self):
@@ -352,46 +353,70 @@ class AgingXlsxWriter:
 
         report.env.flush_all()
         query = report._items_query(select=select, partner_table=partner_table, partner_order=SQL("p.name_rank"))
-        return _prefetched(report._stream_batches(query, batch_size=20000, dicts=False))
+        return report._stream(query, batch_size=20000, dicts=False)
 
 
-def _prefetched(batches, depth=2):
-    """Yield the items of ``batches`` (an iterable of lists) while a thread reads the next batches: PostgreSQL
-    writes the next rows while Python compresses the last ones (the machine's other core). At most ``depth``
-    batches wait in memory. The thread alone uses the cursor until the batches are read; an error there is
-    raised here; when the reader stops early, so does the thread."""
+_END = object()  # the end of one sheet's rows in _splice_in_thread's pipe
+
+
+def _splice_in_thread(source, target, sheets, depth=4):
+    """:func:`xlsx_rows.splice` with the compression in a worker thread and the reading of the rows here.
+
+    The rows of ``sheets`` are read by the caller's thread, the request's, the only one that uses the request's
+    cursor (a cursor is not thread-safe; the rows of the summary and of the detail sheets come from its
+    server-side cursors), and handed to the worker through a queue of at most ``depth`` chunks: PostgreSQL
+    writes the next rows while the worker compresses the last ones (zlib releases the GIL: the machine's other
+    core). The worker touches no cursor, no environment; an error there or here stops both and is raised here.
+    """
+    with zipfile.ZipFile(source) as zin:  # the order in which splice() reads the sheets: the file's
+        order = [name for name in zin.namelist() if name in sheets]
+    source.seek(0)
     pipe = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
+    failure = []
+    aborted = threading.Event()
 
-    def produce():
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        pipe.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            pipe.put(done)
-        except Exception as error:  # noqa: BLE001 - handed to the reader, raised there
-            pipe.put(error)
-
-    thread = threading.Thread(target=produce, name="debt_aging_xlsx_rows", daemon=True)
-    thread.start()
-    try:
+    def piped_rows():
         while True:
-            batch = pipe.get()
-            if batch is done:
+            chunk = pipe.get()
+            if chunk is _END:
+                return
+            if aborted.is_set():
+                raise RuntimeError("the rows of the XLSX file were not all read")
+            yield chunk
+
+    def work():
+        try:
+            xlsx_rows.splice(source, target, {path: (piped_rows(), dimension)
+                                              for path, (_rows, dimension) in sheets.items()})
+        except Exception as error:  # noqa: BLE001 - handed to the caller's thread, raised there
+            failure.append(error)
+
+    def put(item):
+        while worker.is_alive():
+            try:
+                pipe.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    worker = threading.Thread(target=work, name="debt_aging_xlsx_splice", daemon=True)
+    worker.start()
+    try:
+        for path in order:
+            for chunk in sheets[path][0]:  # the cursor is read here, in the request's thread
+                if not put(chunk):
+                    break
+            if not put(_END):
                 break
-            if isinstance(batch, Exception):
-                raise batch
-            yield from batch
+    except BaseException:
+        aborted.set()
+        put(None)  # wakes the worker up if it waits for rows: it stops there
+        raise
     finally:
-        stop.set()
-        thread.join()
+        worker.join()
+    if failure:
+        raise failure[0]
 
 
 class _SheetStream:

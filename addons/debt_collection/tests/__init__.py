@@ -1,5 +1,6 @@
 from . import test_debt_figures
 from . import test_credit_hold
+from . import test_credit_exposure
 from . import test_security
 from . import test_worklist
 from . import test_aging

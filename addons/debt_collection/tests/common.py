@@ -25,6 +25,8 @@ class DebtCollectionCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.startClassPatcher(freeze_time(NOW))
         cls.company = cls.company_data["company"]
+        # the credit limits of the tests are in use (Odoo's setting, off by default: then no limit counts)
+        cls.company.account_use_credit_limit = True
         cls.currency = cls.company.currency_id
         cls.eur = cls.setup_other_currency("EUR", rates=[("2016-01-01", 3.0), ("2017-01-01", 2.0)])
         cls.pay_terms_30 = cls.env["account.payment.term"].create({

@@ -3,10 +3,13 @@
 
 import importlib.util
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from .. import hooks
+from ..models import account_move_line
 from .common import DebtCollectionCommon, load_shipped_translations
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations" / "18.0.2.0.0"
@@ -75,7 +78,7 @@ class TestMigration(DebtCollectionCommon):
         """The SMS templates (noupdate) still as shipped in 18.0.1.0.0 get the new texts and translations on
         upgrade; one the user edited keeps the user's text."""
         load_shipped_translations(self.env)
-        post = _load_migration(MIGRATIONS / "post-refresh_templates.py")
+        post = _load_migration(MIGRATIONS.parent / "18.0.2.1.0" / "post-20-refresh-templates.py")
         upcoming = self.env.ref("debt_collection.sms_template_debt_reminder_upcoming")
         overdue = self.env.ref("debt_collection.sms_template_debt_reminder_overdue")
         final = self.env.ref("debt_collection.sms_template_debt_reminder_final")
@@ -103,3 +106,52 @@ class TestMigration(DebtCollectionCommon):
         post.migrate(self.env.cr, "18.0.1.0.0")
         self.env.invalidate_all()
         self.assertEqual(upcoming.body, new_upcoming, "running it again changes nothing")
+
+@tagged("post_install", "-at_install")
+class TestOpenItemsIndex(DebtCollectionCommon):
+    """The open-items index: built by the post-init hook and the 18.0.2.1.0 migration (not by ``init()``), dropped
+    by the uninstall hook."""
+
+    def _index(self):
+        self.env.cr.execute(SQL(
+            "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s", account_move_line.OPEN_ITEMS_INDEX))
+        return self.env.cr.fetchone()
+
+    def _migration(self):
+        path = Path(__file__).parent.parent / "migrations" / "18.0.2.1.0" / "post-10-open-items-index.py"
+        spec = importlib.util.spec_from_file_location("debt_collection_post_migrate_18_0_2_1", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def test_installed_and_known_to_the_uninstall_hook(self):
+        valid, definition = self._index()
+        self.assertTrue(valid)
+        self.assertIn("(account_id, partner_id) INCLUDE (company_id, move_id", definition)
+        self.assertIn("WHERE (((parent_state)::text = 'posted'::text) AND (reconciled IS NOT TRUE) AND "
+                      "(amount_residual <> (0)::numeric))", definition)
+        self.assertIn(("account_move_line", account_move_line.OPEN_ITEMS_INDEX), hooks.OWN_INDEXES)
+
+    def test_upgrade_builds_it_when_missing_and_keeps_it_otherwise(self):
+        cr = self.env.cr
+        before = self._index()
+        self._migration().migrate(cr, "18.0.2.0.0")  # present: kept as it is
+        self.assertEqual(self._index(), before)
+        cr.execute(SQL("DROP INDEX %s", SQL.identifier(account_move_line.OPEN_ITEMS_INDEX)))
+        self.assertIsNone(self._index())
+        self._migration().migrate(cr, "18.0.1.0.0")  # a small table: built at once, in the upgrade's transaction
+        self.assertEqual(self._index(), before)
+        self._migration().migrate(cr, None)  # a new install: the post-init hook's business, nothing here
+        self.assertEqual(self._index(), before)
+
+    def test_big_table_built_concurrently_after_the_commit(self):
+        cr = self.env.cr
+        cr.execute(SQL("DROP INDEX %s", SQL.identifier(account_move_line.OPEN_ITEMS_INDEX)))
+        callbacks = len(cr.postcommit._funcs)
+        # a table "bigger" than the threshold: nothing built in the transaction, one build after the commit
+        with patch.object(account_move_line, "CONCURRENT_ROWS", 0):
+            account_move_line.ensure_open_items_index(cr)
+        self.assertIsNone(self._index())
+        self.assertEqual(len(cr.postcommit._funcs), callbacks + 1)
+        cr.postcommit.clear()  # this test's transaction never commits

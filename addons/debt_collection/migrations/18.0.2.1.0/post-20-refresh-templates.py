@@ -1,4 +1,4 @@
-"""18.0.1.0.0 -> 18.0.2.0.0: refresh the module's SMS reminder templates the user did not edit.
+"""Upgrade from 18.0.1.0.0 (directly, or through 18.0.2.0.0): refresh the module's SMS reminder templates the user did not edit.
 
 The templates are ``noupdate``: an upgrade keeps their texts. The SMS texts of 18.0.1.0.0 were rewritten (they read
 as sentences in every language and leave no blank without a phone). A template whose English text is still the one

@@ -6,10 +6,19 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date, formatLang
 
+from ..models.common import customer_today
+from ..models.debt_aging_profile import checked_bounds, translated_labels
+from ..models.input_limits import check_integer_limits
+from ..models.sql_common import (
+    collector_sql,
+    credit_figures_sql,
+    credit_used_percent_sql,
+    default_credit_limits_json,
+    local_date_sql,
+    open_items_sql,
+    used_credit_limit_sql,
+)
 from ..tools import aging
-from .debt_aging_profile import checked_bounds, translated_labels
-from .input_limits import check_integer_limits
-from .sql_common import collector_sql, credit_limit_sql, default_credit_limits_json
 
 # What a user may type in the wizard (checked before the record is saved: PostgreSQL's integers stop at
 # 2,147,483,647); the columns themselves are checked by tools/aging.py when the report computes.
@@ -30,22 +39,6 @@ BASIS = [
     ("invoice_date", "Invoice date"),
     ("credit_days", "Invoice date + customer's credit days"),
 ]
-
-
-class Many2oneNoForeignKey(fields.Many2one):
-    """A many2one field without a foreign key constraint in the database.
-
-    Only for the aging report's lines: the report writes one line per customer and column (300,000
-    lines for 50,000 customers) in one ``INSERT ... SELECT``, and PostgreSQL checks every foreign
-    key of every row it inserts: with the nine many2one columns of a line (customer, salesperson,
-    collector, company, currency, column, report, creator, last writer) those checks took ten times
-    as long as computing the report (bench/aging.py). The lines are transient, written by the
-    report from rows it has just read, and deleted with their report (``DebtAgingReport.unlink``)
-    or by the transient vacuum: the constraints would protect nothing there.
-    """
-
-    def update_db_foreign_key(self, model, column):
-        return
 
 
 class DebtAgingReport(models.TransientModel):
@@ -172,12 +165,13 @@ class DebtAgingReport(models.TransientModel):
         if self.date_at != fields.Date.context_today(self):
             return SQL("%s::date", self.date_at)
         now = fields.Datetime.now()
-        company_today = {}
-        for company in self.env["res.company"].sudo().browse(self._allowed_company_ids()):
-            # sudo: the time zone of the company's working calendar, as the worklist reads it
-            tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
-            company_today[str(company.id)] = fields.Date.to_string(
-                fields.Datetime.context_timestamp(self.with_context(tz=tz), now).date())
+        no_customer = self.env["res.partner"]
+        # sudo: the time zone of the company's working calendar, as the worklist reads it; a customer without
+        # a time zone of its own (contacts.today NULL) has its company's today (common.customer_today)
+        company_today = {
+            str(company.id): fields.Date.to_string(customer_today(no_customer, company, now))
+            for company in self.env["res.company"].sudo().browse(self._allowed_company_ids())
+        }
         return SQL(
             "COALESCE(cp.today, (%s::jsonb ->> aml.company_id::text)::date)", json.dumps(company_today))
 
@@ -231,7 +225,8 @@ class DebtAgingReport(models.TransientModel):
             "aml.id, aml.move_id, aml.move_name, aml.company_id, aml.partner_id, aml.account_id, aml.parent_state, "
             "aml.date, aml.date_maturity, aml.invoice_date, aml.currency_id, aml.amount_residual, "
             "aml.amount_residual_currency")
-        open_now = SQL("aml.reconciled IS NOT TRUE AND aml.parent_state = 'posted' AND aml.amount_residual != 0")
+        # the accounts are given as ids in the items' condition below (see _receivable_account_ids)
+        open_now = open_items_sql("aml", None)
         if self._has_partials_after():
             late = SQL(
                 """late AS (
@@ -267,7 +262,7 @@ class DebtAgingReport(models.TransientModel):
             """
             %(late)s contacts AS (
                 SELECT p.id AS contact_id, cp.id, cp.credit_days, cp.user_id, cp.debt_collector_id,
-                       (%(now)s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE NULLIF(cp.tz, ''))::date AS today
+                       %(customer_today)s AS today
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE %(partner_filter)s
@@ -297,7 +292,7 @@ class DebtAgingReport(models.TransientModel):
             date_at=self.date_at,
             age_date=self._age_date_sql(),
             age_reference=self._age_reference_sql(),
-            now=fields.Datetime.now(),
+            customer_today=local_date_sql(fields.Datetime.now(), SQL("NULLIF(cp.tz, '')")),
             companies=tuple(self._allowed_company_ids()),
             accounts=self._receivable_account_ids(),
             partner_filter=self._partner_filter_sql(),
@@ -366,6 +361,9 @@ class DebtAgingReport(models.TransientModel):
                        COALESCE(SUM(c.amount) FILTER (WHERE c.bucket_index > 0) OVER customer, 0) AS overdue
                   FROM cells c
                 WINDOW customer AS (PARTITION BY c.partner_id, c.company_id)
+            ), credit_figures AS MATERIALIZED (
+                -- Odoo's credit exposure today, whatever the report's date (sql_common.credit_figures_sql)
+                %(credit_figures)s
             )
             INSERT INTO debt_aging_report_line (
                 report_id, partner_id, company_id, currency_id, salesperson_id, collector_id,
@@ -375,16 +373,18 @@ class DebtAgingReport(models.TransientModel):
                    %(collector)s,
                    (%(bucket_ids)s::int[])[t.bucket_index + 1], t.bucket_index,
                    (%(bucket_names)s::varchar[])[t.bucket_index + 1], t.amount, t.item_count,
-                   t.total, lim.credit_limit,
-                   CASE WHEN lim.credit_limit > 0 THEN ROUND(t.total * 100 / lim.credit_limit, 2) ELSE 0 END,
+                   t.total, lim.credit_limit, %(used_percent)s,
                    %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
               FROM totals t
               JOIN res_partner cp ON cp.id = t.partner_id
               -- the company as values (currency, default credit limit), not a join: PostgreSQL has no
               -- statistics on the companies of the cells and would then plan a nested loop over the customers
               CROSS JOIN LATERAL (SELECT t.company_id AS id,
-                                         (%(currencies)s::jsonb ->> t.company_id::text)::int AS currency_id) comp
+                                         (%(currencies)s::jsonb ->> t.company_id::text)::int AS currency_id,
+                                         (%(use_limits)s::jsonb ->> t.company_id::text)::boolean AS use_limit)
+                         comp
               CROSS JOIN LATERAL (SELECT %(credit_limit)s AS credit_limit) lim
+               LEFT JOIN credit_figures cx ON cx.partner_id = t.partner_id AND cx.company_id = t.company_id
              WHERE %(customer_filter)s
             """,
             items=self._items_cte_sql(),
@@ -396,9 +396,15 @@ class DebtAgingReport(models.TransientModel):
             uid=self.env.uid,
             currencies=json.dumps({str(company.id): company.currency_id.id
                                    for company in self.env["res.company"].browse(self._allowed_company_ids())}),
-            credit_limit=credit_limit_sql(self.env, "cp", "comp", default=SQL(
+            use_limits=json.dumps({str(company.id): company.account_use_credit_limit
+                                   for company in self.env["res.company"].browse(self._allowed_company_ids())}),
+            credit_limit=used_credit_limit_sql(self.env, "cp", "comp", SQL("comp.use_limit"), SQL(
                 "(%s::jsonb ->> comp.id::text)::numeric",
                 default_credit_limits_json(self.env, self._allowed_company_ids()))),
+            credit_figures=credit_figures_sql(
+                self.env, self._allowed_company_ids(),
+                self.partner_ids.commercial_partner_id.ids if self.partner_ids else None, limited_only=True),
+            used_percent=credit_used_percent_sql(SQL("COALESCE(cx.credit_exposure, 0)"), SQL("lim.credit_limit")),
             customer_filter=self._customer_filter_sql(),
             collector=collector_sql("cp", SQL("t.company_id")),
         ))
@@ -499,7 +505,9 @@ class DebtAgingReport(models.TransientModel):
 
         One query for PostgreSQL (``DECLARE`` runs it, each ``FETCH`` reads the next batch); only one
         batch is in Python's memory at a time. The cursor lives until the end of the transaction at
-        most; it is closed once read to the end.
+        most; it is closed once read to the end. It reads the request's cursor: iterate it in the request's
+        thread only (a cursor is not thread-safe; the XLSX export compresses in another thread, see
+        ``reports/aging_xlsx.py``).
         """
         cr = self.env.cr
         name = SQL.identifier(f"debt_aging_{self.id}_{next(_cursor_numbers)}")
@@ -717,142 +725,3 @@ class DebtAgingReport(models.TransientModel):
         from ..reports.aging_xlsx import render_aging_xlsx
 
         return render_aging_xlsx(self)
-
-
-class DebtAgingReportBucket(models.TransientModel):
-    """A column of an aging report, so that the pivot orders columns by age, not by label."""
-
-    _name = "debt.aging.report.bucket"
-    _description = "Aging Report Column"
-    _order = "bucket_index"
-
-    report_id = fields.Many2one("debt.aging.report", required=True, ondelete="cascade", index=True)
-    bucket_index = fields.Integer(required=True)
-    name = fields.Char(required=True)
-
-
-class DebtAgingReportLine(models.TransientModel):
-    """One customer's amount in one column of an aging report (written in SQL by the report)."""
-
-    _name = "debt.aging.report.line"
-    _description = "Aging Report Line"
-    _order = "partner_id, bucket_index"
-    _rec_name = "partner_id"
-
-    # no foreign keys on the lines, written by the hundred thousand: see Many2oneNoForeignKey
-    report_id = Many2oneNoForeignKey("debt.aging.report", required=True, ondelete="cascade", index=True)
-    partner_id = Many2oneNoForeignKey("res.partner", string="Customer", readonly=True)
-    salesperson_id = Many2oneNoForeignKey("res.users", readonly=True)
-    collector_id = Many2oneNoForeignKey("res.users", readonly=True)
-    company_id = Many2oneNoForeignKey("res.company", readonly=True)
-    currency_id = Many2oneNoForeignKey("res.currency", readonly=True)
-    bucket_id = Many2oneNoForeignKey("debt.aging.report.bucket", string="Column", readonly=True,
-                                     group_expand="_read_group_bucket_ids")
-    create_uid = Many2oneNoForeignKey("res.users", string="Created by", readonly=True, automatic=True)
-    write_uid = Many2oneNoForeignKey("res.users", string="Last Updated by", readonly=True, automatic=True)
-    bucket_index = fields.Integer(string="Column Number", readonly=True, aggregator=False)
-    bucket_label = fields.Char(string="Column Label", readonly=True)
-    amount = fields.Monetary(readonly=True)
-    item_count = fields.Integer(string="Items", readonly=True)
-    customer_total = fields.Monetary(readonly=True, aggregator="max")
-    credit_limit = fields.Monetary(readonly=True, aggregator="max")
-    credit_used_percent = fields.Float(string="Credit Used (%)", readonly=True, aggregator="max")
-
-    def write(self, vals):
-        # Users have the write right on their lines only because Odoo's server actions (Actions > Open Items)
-        # ask for it; the lines are written by the report alone (in SQL), never by a user.
-        if not self.env.su:
-            raise AccessError(self.env._(
-                "The lines of an aging report are written by the report itself (View, Excel, PDF), not by hand."))
-        return super().write(vals)
-
-    @api.model
-    def _read_group_bucket_ids(self, buckets, domain):
-        """Every column of the reports shown, in age order, also those that hold nothing: an aging report
-        always shows all its columns (Not due ... Over N), not only those with an amount."""
-        return buckets.search([("report_id", "in", buckets.report_id.ids)])
-
-    @api.model
-    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
-        # Odoo fills the empty groups of a group_expand field only in lazy mode; the pivot's column headers
-        # and the graph read the columns alone in eager mode: read them lazily then (the same groups, with
-        # the empty columns), under the eager mode's name of the count
-        groupby_list = [groupby] if isinstance(groupby, str) else list(groupby)
-        if not lazy and groupby_list == ["bucket_id"]:
-            rows = super().read_group(domain, fields, groupby_list, offset=offset, limit=limit, orderby=orderby,
-                                      lazy=True)
-            for row in rows:
-                row["__count"] = row.pop("bucket_id_count", 0)
-            return rows
-        return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
-
-    def action_open_items(self):
-        """Drill down: the open items behind these lines (one pivot cell, one line, or a selection of
-        lines); each item opens its invoice. One query per report, not one per line."""
-        # sudo: the items are engine-owned, read-only to users; the lines are the user's own (record rules:
-        # read below) and their report's query applies the user's rights
-        self.check_access("read")
-        items = self.env["debt.aging.report.item"].sudo()
-        values = []
-        for report, lines in self.grouped("report_id").items():
-            by_cell = {(line.partner_id.id, line.company_id.id, line.bucket_index): line for line in lines}
-            rows = report._fetch_items(partner_ids=lines.partner_id.ids, company_ids=lines.company_id.ids)
-            for row in rows:
-                line = by_cell.get((row["partner_id"], row["company_id"], row["bucket_index"]))
-                if line:
-                    values.append(items._values_from_row(report, row, line))
-        records = items.create(values)
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Open Items"),
-            "res_model": "debt.aging.report.item",
-            "view_mode": "list",
-            "domain": [("id", "in", records.ids)],
-            "context": {"create": False},
-        }
-
-
-class DebtAgingReportItem(models.TransientModel):
-    """An open receivable item behind a cell of the aging report, with its open amount as of the date."""
-
-    _name = "debt.aging.report.item"
-    _description = "Aging Report Item"
-    _order = "due_date, id"
-
-    report_id = fields.Many2one("debt.aging.report", required=True, ondelete="cascade", index=True)
-    line_id = fields.Many2one("debt.aging.report.line", ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True)
-    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
-    invoice_date = fields.Date(readonly=True)
-    due_date = fields.Date(readonly=True)
-    days_overdue = fields.Integer(readonly=True, aggregator=False)
-    bucket_label = fields.Char(string="Column", readonly=True)
-    currency_id = fields.Many2one("res.currency", readonly=True)
-    amount_currency = fields.Monetary(string="Open (Currency)", currency_field="currency_id", readonly=True)
-    company_currency_id = fields.Many2one("res.currency", readonly=True)
-    amount = fields.Monetary(string="Open Amount", currency_field="company_currency_id", readonly=True)
-
-    @api.model
-    def _values_from_row(self, report, row, line=None, bucket_label=None):
-        return {
-            "report_id": report.id,
-            "line_id": line.id if line else False,
-            "partner_id": row["partner_id"],
-            "company_id": row["company_id"],
-            "move_line_id": row["move_line_id"],
-            "move_id": row["move_id"],
-            "invoice_date": row["invoice_date"],
-            "due_date": row["due_date"],
-            "days_overdue": row["days_overdue"],
-            "bucket_label": line.bucket_label if line else bucket_label,
-            "currency_id": row["currency_id"],
-            "amount_currency": row["amount_currency"],
-            "company_currency_id": row["company_currency_id"],
-            "amount": row["amount"],
-        }
-
-    def action_open_move(self):
-        self.ensure_one()
-        return self.move_id.get_formview_action()

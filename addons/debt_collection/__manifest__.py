@@ -47,7 +47,7 @@
     ],
     "assets": {
         "web.assets_backend": [
-            "debt_collection/static/src/scss/debt_worklist.scss",
+            "debt_collection/static/src/scss/list_headers.scss",
         ],
         "web.assets_tests": [
             "debt_collection/static/tests/tours/**/*",

@@ -30,12 +30,12 @@ function openMenu(rootXmlid, menuXmlid, itemXmlid) {
     ];
 }
 
-function headersReadWhole(listSelector) {
+function headersReadWhole(listSelector, column) {
     // every column header of the list reads whole (not cut to "Oldest O…") and the list needs no
     // horizontal scrolling, at the tour's window width (tests/test_tours.py: 1366x768)
     return {
         content: "every column header reads whole, the list fits the window",
-        trigger: `${listSelector} .o_list_table thead th[data-name="oldest_overdue_days"]`,
+        trigger: `${listSelector} .o_list_table thead th[data-name="${column}"]`,
         run() {
             const cut = [...document.querySelectorAll(`${listSelector} .o_list_table thead th[data-name]`)]
                 .filter((th) => {
@@ -89,6 +89,7 @@ registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
             trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="amount"]:contains(650.00)',
             run: "click",
         },
+        headersReadWhole('.modal .o_field_widget[name="promise_ids"]', "promised_date"),
         {
             content: "give the promised date",
             trigger: '.modal .o_field_widget[name="promised_date"] input',
@@ -128,7 +129,7 @@ registry.category("web_tour.tours").add("debt_collection_collector_tour", {
             content: "the customer's row shows its full name and overdue days",
             trigger: `.o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) td[name="oldest_overdue_days"]:contains(100)`,
         },
-        headersReadWhole(".o_debt_worklist"),
+        headersReadWhole(".o_debt_wrap_headers", "oldest_overdue_days"),
         {
             content: "log a call from the row",
             trigger: `.o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) button[name="action_log_call"]`,
@@ -297,6 +298,6 @@ registry.category("web_tour.tours").add("debt_collection_worklist_headers_tour",
             content: "the customer's row is shown",
             trigger: `.o_data_row td[name="partner_id"]:contains(${CUSTOMER})`,
         },
-        headersReadWhole(".o_debt_worklist"),
+        headersReadWhole(".o_debt_wrap_headers", "oldest_overdue_days"),
     ],
 });

@@ -17,11 +17,11 @@ INTERVAL_LIMITS = {
     "interval_width": (-aging.MAX_BOUND_DAYS, aging.MAX_BOUND_DAYS),
     "interval_count": (-aging.MAX_COLUMNS, aging.MAX_COLUMNS),
 }
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Engine-owned fields of a report: written by the report's own actions (View, Excel, PDF) under sudo(),
 # refused to users' create() and write(). The lines, columns and items are read-only to users (access
 # rights; the lines' write() refuses users, see DebtAgingReportLine.write): a user cannot add lines to
 # anyone's report, theirs included.
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_ENGINE_FIELDS = ("bounds_used", "line_ids", "bucket_ids", "xlsx_file", "xlsx_filename")
 
 _cursor_numbers = itertools.count(1)  # unique names of the PostgreSQL cursors of _stream()

@@ -87,9 +87,13 @@ registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
         {
             content: "the promise is prefilled with what is still open, in its currency",
             trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="amount"]:contains(650.00)',
-            run: "click",
         },
         headersReadWhole('.modal .o_field_widget[name="promise_ids"]', "promised_date"),
+        {
+            content: "open the promise",
+            trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="amount"]:contains(650.00)',
+            run: "click",
+        },
         {
             content: "give the promised date",
             trigger: '.modal .o_field_widget[name="promised_date"] input',

@@ -46,6 +46,9 @@
         "demo/debt_reminder_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "debt_collection/static/src/scss/list_headers.scss",
+        ],
         "web.assets_tests": [
             "debt_collection/static/tests/tours/**/*",
         ],

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from .common import TODAY, DebtCollectionCommon
@@ -117,6 +118,26 @@ class TestScreenFigures(DebtCollectionCommon):
         labels = dict(wizard._fields["lang"]._description_selection(self.env))
         self.assertEqual(labels[wizard.lang], "English (US)")  # the language's name, not its code
 
+    def test_aging_results_have_a_url_to_come_back_to(self):
+        """Back from the open items (or a reload) reopens the report's pivot: the results carry the path of a
+        server action that rebuilds them from the report's id alone, the only thing the URL keeps."""
+        report = self.env["debt.aging.report"].with_user(self.salesman_a).create({})
+        action = report.action_view_report()
+        server_action = self.env.ref("debt_collection.action_debt_aging_report_results")
+        self.assertEqual(action["path"], server_action.path)
+        self.assertEqual(action["context"]["active_id"], report.id)
+        # what the web client runs for the URL: the action of the path, with the report's id as active_id
+        rebuilt = server_action.with_user(self.salesman_a).with_context(active_id=report.id).run()
+        self.assertEqual(rebuilt, action)
+        # another user's report id in a URL opens nothing of it
+        with self.assertRaises(AccessError):
+            server_action.with_user(self.salesman_b).with_context(active_id=report.id).run()
+        # a report gone (transient) opens the aging wizard afresh
+        report.unlink()
+        rebuilt = server_action.with_user(self.salesman_a).with_context(active_id=report.id).run()
+        self.assertEqual(rebuilt["res_model"], "debt.aging.report")
+        self.assertEqual(rebuilt["target"], "new")
+
     def test_aging_days_match_the_customer_form(self):
         """Evening in Europe, already tomorrow in Vietnam: the aging report of today and the customer's form
         count the same days for the same invoice (today - due date, in the customer's time zone)."""
@@ -152,6 +173,16 @@ class TestScreenReminderPreview(ReminderCommon):
         self.assertRecordValues(preview, [{"send_count": 0, "fail_count": 1, "later_count": 0, "hold_count": 0}])
         arch = etree.fromstring(self.env["debt.reminder.preview"].get_views([(False, "form")])["views"]["form"]["arch"])
         self.assertEqual(arch.get("create"), "0")
+
+    def test_customer_preview_opens_computed(self):
+        # the customer's "Preview Reminder" shows what the run would do at once, without a Refresh
+        customer = self._reminder_customer("Preview At Once")
+        self._invoice_due(customer, 100.0, TODAY)
+        with freeze_time(WORKING_TIME):
+            action = customer.with_user(self.collection_manager).action_debt_preview_reminders()
+        preview = self.env["debt.reminder.preview"].browse(action["res_id"])
+        self.assertEqual(preview.partner_ids, customer)
+        self.assertEqual(preview.line_ids.partner_id, customer)
 
     def test_sms_without_diacritics_by_default(self):
         self.assertTrue(self.env["res.company"].create({"name": "New Company"}).debt_reminder_sms_plain)

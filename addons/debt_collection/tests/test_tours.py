@@ -1,7 +1,14 @@
+import io
+import logging
+import re
 from datetime import timedelta
+
+import openpyxl
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import load_shipped_translations
 
 CUSTOMER = "Lotus Trading Tour"
 
@@ -12,6 +19,8 @@ class TestCollectionTours(HttpCase):
 
     One customer, "Lotus Trading Tour": an invoice of 950.00 due 100 days ago, 300.00 of it paid.
     """
+
+    browser_size = "1366x768"  # the width every screen must fit (issue 13); Odoo's default, said here
 
     @classmethod
     def setUpClass(cls):
@@ -73,7 +82,40 @@ class TestCollectionTours(HttpCase):
         self.assertEqual(call.user_id, self.collector)
 
     def test_accountant_drills_the_aging_down_to_the_invoice(self):
-        self.start_tour("/odoo", "debt_collection_accountant_tour", login=self.accountant.login)
+        # the tour clicks Excel: the browser downloads the file from /web/content (a download, the page stays)
+        # the level as a number: Odoo names its level 25 "INFO" too (logging.RUNBOT), and "INFO" would mean 25
+        with self.assertLogs("werkzeug", logging.INFO) as served:
+            self.start_tour("/odoo", "debt_collection_accountant_tour", login=self.accountant.login)
+        report = self.env["debt.aging.report"].search([("create_uid", "=", self.accountant.id)])
+        self.assertEqual(len(report), 1)
+        # the browser asked the report's file of the route and was answered 200
+        prefix = f"/web/content/?model=debt.aging.report&id={report.id}&field=xlsx_file&"
+        downloads = [re.search(r'"GET (\S+) HTTP/1.1" 200 ', line) for line in served.output if prefix in line]
+        self.assertTrue(downloads and all(downloads), f"the browser did not download {prefix}...")
+        url = downloads[0].group(1)
+        # what that route sends the accountant: the report as an XLSX attachment
+        self.authenticate(self.accountant.login, self.accountant.login)
+        response = self.url_open(url)
+        self.assertEqual(response.headers["Content-Type"],
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        self.assertTrue(response.headers["Content-Disposition"].startswith("attachment;"))
+        self.assertIn(report.xlsx_filename, response.headers["Content-Disposition"])
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        cells = {cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row}
+        self.assertIn(CUSTOMER, cells)
+        self.assertIn(650.0, cells)
 
     def test_manager_previews_reminders(self):
         self.start_tour("/odoo", "debt_collection_manager_tour", login=self.manager.login)
+
+    def test_manager_previews_the_customers_reminder(self):
+        self.start_tour(f"/odoo/res.partner/{self.customer.id}", "debt_collection_customer_preview_tour",
+                        login=self.manager.login)
+
+    def test_worklist_headers_read_whole(self):
+        self.start_tour("/odoo", "debt_collection_worklist_headers_tour", login=self.collector.login)
+
+    def test_worklist_headers_read_whole_in_vietnamese(self):
+        load_shipped_translations(self.env, files=(("vi_VN", "vi.po"),))
+        self.collector.lang = "vi_VN"
+        self.start_tour("/odoo", "debt_collection_worklist_headers_tour", login=self.collector.login)

@@ -26,6 +26,7 @@ INTERVAL_LIMITS = {
     "interval_width": (-aging.MAX_BOUND_DAYS, aging.MAX_BOUND_DAYS),
     "interval_count": (-aging.MAX_COLUMNS, aging.MAX_COLUMNS),
 }
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Engine-owned fields of a report: written by the report's own actions (View, Excel, PDF) under sudo(),
 # refused to users' create() and write(). The lines, columns and items are read-only to users (access
 # rights; the lines' write() refuses users, see DebtAgingReportLine.write): a user cannot add lines to
@@ -633,15 +634,32 @@ class DebtAgingReport(models.TransientModel):
     def action_view_report(self):
         self.ensure_one()
         self._compute_lines()
+        return self._action_results(self.id)
+
+    @api.model
+    def _action_results(self, report_id):
+        """The results of the report ``report_id`` as last computed.
+
+        They carry the path of the server action that rebuilds them from the report's id: the pivot gets a URL
+        of its own (that path and the report's id), which the browser's Back and a reload open again. Without
+        it, Back from the open items fell through to the screen before the report (the worklist)."""
+        report = self.browse(report_id).exists()
+        if not report:
+            # a report is transient: an old URL opens the aging wizard afresh
+            return self.env["ir.actions.actions"]._for_xml_id("debt_collection.action_debt_aging_report")
+        report.check_access("read")
         return {
             "type": "ir.actions.act_window",
-            "name": _("Aging as of %(date)s", date=format_date(self.env, self.date_at)),
+            # sudo: the path of a module's action, the same for everyone
+            "path": self.env.ref("debt_collection.action_debt_aging_report_results").sudo().path,
+            "name": _("Aging as of %(date)s", date=format_date(self.env, report.date_at)),
             "res_model": "debt.aging.report.line",
             "view_mode": "pivot,list,graph",
             "views": [(False, "pivot"), (False, "list"), (False, "graph")],
-            "domain": [("report_id", "=", self.id)],
+            "domain": [("report_id", "=", report.id)],
             "context": {
-                "pivot_row_groupby": self._pivot_rows(),
+                "active_id": report.id,  # in the URL: what the server action rebuilds the screen from
+                "pivot_row_groupby": report._pivot_rows(),
                 "pivot_column_groupby": ["bucket_id"],
                 "pivot_measures": ["amount"],
                 "graph_groupbys": ["bucket_id"],
@@ -708,8 +726,9 @@ class DebtAgingReport(models.TransientModel):
         })
         return {
             "type": "ir.actions.act_url",
+            # the type given: guessed from the file's first bytes, an XLSX was sent as application/zip
             "url": f"/web/content/?model={self._name}&id={self.id}&field=xlsx_file"
-                   f"&filename_field=xlsx_filename&download=true",
+                   f"&filename_field=xlsx_filename&download=true&mimetype={XLSX_MIMETYPE}",
             "target": "self",
         }
 

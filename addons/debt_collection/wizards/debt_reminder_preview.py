@@ -60,7 +60,9 @@ class DebtReminderPreview(models.TransientModel):
         return True
 
     def _action_open(self):
+        """The preview's screen, its lines computed: it opens on what the run would do, not empty."""
         self.ensure_one()
+        self._debt_compute_lines()
         return {
             "type": "ir.actions.act_window",
             "name": _("Next Run of the Reminders"),
@@ -74,9 +76,7 @@ class DebtReminderPreview(models.TransientModel):
     @api.model
     def action_open_preview(self):
         """Menu entry: a preview of the next run for the current company."""
-        preview = self.create({})
-        preview._debt_compute_lines()
-        return preview._action_open()
+        return self.create({})._action_open()
 
 
 class DebtReminderPreviewLine(models.TransientModel):

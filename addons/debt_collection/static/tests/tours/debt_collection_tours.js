@@ -30,6 +30,30 @@ function openMenu(rootXmlid, menuXmlid, itemXmlid) {
     ];
 }
 
+function headersReadWhole(listSelector, column) {
+    // every column header of the list reads whole (not cut to "Oldest O…") and the list needs no
+    // horizontal scrolling, at the tour's window width (tests/test_tours.py: 1366x768)
+    return {
+        content: "every column header reads whole, the list fits the window",
+        trigger: `${listSelector} .o_list_table thead th[data-name="${column}"]`,
+        run() {
+            const cut = [...document.querySelectorAll(`${listSelector} .o_list_table thead th[data-name]`)]
+                .filter((th) => {
+                    const label = th.querySelector(".text-truncate");
+                    return label && label.scrollWidth > label.clientWidth;
+                })
+                .map((th) => th.textContent.trim());
+            if (cut.length) {
+                throw new Error(`Column headers cut at ${window.innerWidth} px: ${cut.join(", ")}`);
+            }
+            const list = document.querySelector(`${listSelector} .o_list_renderer`);
+            if (list.scrollWidth > list.clientWidth) {
+                throw new Error(`The list is ${list.scrollWidth} px wide in ${list.clientWidth} px`);
+            }
+        },
+    };
+}
+
 // A salesperson opens the customer, reads the Collections tab and logs a call with a promise.
 registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
     steps: () => [
@@ -62,6 +86,11 @@ registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
         },
         {
             content: "the promise is prefilled with what is still open, in its currency",
+            trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="amount"]:contains(650.00)',
+        },
+        headersReadWhole('.modal .o_field_widget[name="promise_ids"]', "promised_date"),
+        {
+            content: "open the promise",
             trigger: '.modal .o_field_widget[name="promise_ids"] .o_data_row td[name="amount"]:contains(650.00)',
             run: "click",
         },
@@ -104,6 +133,7 @@ registry.category("web_tour.tours").add("debt_collection_collector_tour", {
             content: "the customer's row shows its full name and overdue days",
             trigger: `.o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) td[name="oldest_overdue_days"]:contains(100)`,
         },
+        headersReadWhole(".o_debt_wrap_headers", "oldest_overdue_days"),
         {
             content: "log a call from the row",
             trigger: `.o_data_row:has(td[name="partner_id"]:contains(${CUSTOMER})) button[name="action_log_call"]`,
@@ -135,19 +165,8 @@ registry.category("web_tour.tours").add("debt_collection_collector_tour", {
     ],
 });
 
-// An accountant runs the aging report and goes from a pivot cell down to the invoice.
-registry.category("web_tour.tours").add("debt_collection_accountant_tour", {
-    steps: () => [
-        ...openMenu(
-            "debt_collection.menu_debt_collection_root",
-            "debt_collection.menu_debt_reporting",
-            "debt_collection.menu_debt_aging"
-        ),
-        {
-            content: "view the report",
-            trigger: '.modal button[name="action_view_report"]',
-            run: "click",
-        },
+function openCellItems() {
+    return [
         {
             content: "open the customer's cell",
             trigger: `.o_pivot tr:has(th:contains(${CUSTOMER})) td.o_pivot_cell_value.cursor-pointer:contains(650.00)`,
@@ -158,6 +177,45 @@ registry.category("web_tour.tours").add("debt_collection_accountant_tour", {
             trigger: `.o_list_view .o_data_row td[name="partner_id"]:contains(${CUSTOMER})`,
             run: "click",
         },
+    ];
+}
+
+// An accountant runs the aging report and goes from a pivot cell down to the invoice.
+registry.category("web_tour.tours").add("debt_collection_accountant_tour", {
+    steps: () => [
+        ...openMenu(
+            "debt_collection.menu_debt_collection_root",
+            "debt_collection.menu_debt_reporting",
+            "debt_collection.menu_debt_aging"
+        ),
+        {
+            // the file itself is checked by tests/test_tours.py: the route was served to the browser
+            content: "download the report as an Excel file",
+            trigger: '.modal button[name="action_export_xlsx"]',
+            run: "click",
+        },
+        {
+            content: "view the report",
+            trigger: '.modal button[name="action_view_report"]',
+            run: "click",
+        },
+        ...openCellItems(),
+        {
+            content: "the browser's Back button",
+            trigger: `.o_list_view .o_data_row td[name="days_overdue"]:contains(100)`,
+            run() {
+                history.back();
+            },
+        },
+        {
+            content: "Back returns to the report's pivot, with its figures",
+            trigger: `.o_pivot tr:has(th:contains(${CUSTOMER})) td.o_pivot_cell_value:contains(650.00)`,
+        },
+        {
+            content: "the report's title in the breadcrumb",
+            trigger: ".o_last_breadcrumb_item:contains(Aging as of)",
+        },
+        ...openCellItems(),
         {
             content: "the item is 100 days overdue, as on the customer's form",
             trigger: '.o_list_view .o_data_row td[name="days_overdue"]:contains(100)',
@@ -205,5 +263,45 @@ registry.category("web_tour.tours").add("debt_collection_manager_tour", {
                 }
             },
         },
+    ],
+});
+
+// A collection manager previews the customer's next reminder from the customer's Collections tab.
+registry.category("web_tour.tours").add("debt_collection_customer_preview_tour", {
+    steps: () => [
+        {
+            content: "the customer's form is open",
+            trigger: `.o_form_view .o_last_breadcrumb_item:contains(${CUSTOMER})`,
+        },
+        {
+            content: "open the Collections tab",
+            trigger: '.o_notebook a.nav-link[name="debt_collection"]',
+            run: "click",
+        },
+        {
+            content: "preview the customer's reminder",
+            trigger: 'button[name="action_debt_preview_reminders"]',
+            run: "click",
+        },
+        {
+            content: "the preview shows the customer's reminder at once, without a Refresh",
+            trigger: `.o_last_breadcrumb_item:contains(Next Run of the Reminders)`,
+        },
+        {
+            content: "the customer's line is there",
+            trigger: `.o_field_widget[name="line_ids"] .o_data_row:contains(${CUSTOMER})`,
+        },
+    ],
+});
+
+// The worklist's column headers in the user's language (Vietnamese has the longest labels).
+registry.category("web_tour.tours").add("debt_collection_worklist_headers_tour", {
+    steps: () => [
+        ...stepUtils.goToAppSteps("debt_collection.menu_debt_collection_root", "Open the Collections app"),
+        {
+            content: "the customer's row is shown",
+            trigger: `.o_data_row td[name="partner_id"]:contains(${CUSTOMER})`,
+        },
+        headersReadWhole(".o_debt_wrap_headers", "oldest_overdue_days"),
     ],
 });

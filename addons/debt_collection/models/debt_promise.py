@@ -170,25 +170,15 @@ class DebtPromise(models.Model):
 
     @api.depends("partner_id", "amount", "currency_id", "promised_date")
     def _compute_display_name(self):
-        # each amount and date formatted once: the promise job names thousands of promises at once (the
-        # documents of its notes and to-dos), and many share a date or an amount
-        amounts, dates = {}, {}
         for promise in self:
             if not promise.partner_id:
                 promise.display_name = _("New Promise")
                 continue
-            amount_key = (promise.amount, promise.currency_id)
-            if amount_key not in amounts:
-                amounts[amount_key] = promise.currency_id.format(promise.amount) if promise.currency_id \
-                    else promise.amount
-            if promise.promised_date not in dates:
-                dates[promise.promised_date] = format_date(self.env, promise.promised_date) \
-                    if promise.promised_date else "?"
             promise.display_name = _(
                 "%(customer)s: %(amount)s by %(date)s",
                 customer=promise.partner_id.display_name,
-                amount=amounts[amount_key],
-                date=dates[promise.promised_date],
+                amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
+                date=format_date(self.env, promise.promised_date) if promise.promised_date else "?",
             )
 
     @api.onchange("invoice_ids")

@@ -14,6 +14,7 @@ HTML, whitespace aside) gets the new body, and its translations are reloaded the
 
 from lxml import etree, html
 
+from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL, file_open
 
 MODULE = "debt_collection"
@@ -108,10 +109,17 @@ def refresh_unedited_templates(cr):
         cr.execute(SQL("UPDATE sms_template SET body = jsonb_build_object('en_US', %s::text) WHERE id = %s",
                        bodies[name], template_id))
     mail_templates = unedited_mail_templates(cr)
-    bodies = mail_bodies(DATA_FILE) if mail_templates else {}
-    for name, template_id in mail_templates.items():
-        cr.execute(SQL("UPDATE mail_template SET body_html = jsonb_build_object('en_US', %s::text) WHERE id = %s",
-                       bodies[name], template_id))
+    if mail_templates:
+        # written by the ORM, as the data file loads it (the field sanitizes the body), then without translations
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        bodies = mail_bodies(DATA_FILE)
+        for name, template_id in mail_templates.items():
+            env["mail.template"].browse(template_id).with_context(lang="en_US").body_html = bodies[name]
+        env.flush_all()
+        cr.execute(SQL(
+            "UPDATE mail_template SET body_html = jsonb_build_object('en_US', body_html ->> 'en_US') WHERE id IN %s",
+            tuple(mail_templates.values())))
+        env.invalidate_all()
     return sorted(templates) + sorted(mail_templates)
 
 

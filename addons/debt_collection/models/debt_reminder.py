@@ -283,20 +283,34 @@ class DebtReminder(models.Model):
             '<td style="padding: 4px 12px;">%s</td>'
             '<td style="padding: 4px 12px;">%s</td>'
             '<td style="padding: 4px 0px 4px 12px; text-align: right;">%s</td></tr>')
+        # Odoo's formatters called once per distinct date or amount of the batch: the same due dates come back for
+        # many customers, and each call looks the language up again
+        dates, amounts = {}, {}
+
+        def format_date(value):
+            if value not in dates:
+                dates[value] = tools.format_date(env, value)
+            return dates[value]
+
+        def format_amount(value, currency):
+            if (value, currency) not in amounts:
+                amounts[value, currency] = tools.format_amount(env, value, currency)
+            return amounts[value, currency]
+
         for reminder in self:
             company_name = reminder.company_id.name or ""
             reminder.intro_text = intros[reminder.stage] % {
                 "customer": reminder.partner_id.name or "", "company": company_name}
             reminder.items_html = Markup("").join(
-                row % (line.move_name or "", tools.format_date(env, line.date_maturity or line.date),
+                row % (line.move_name or "", format_date(line.date_maturity or line.date),
                        line.move_id.payment_reference or line.move_name or "",
-                       tools.format_amount(env, line.amount_residual_currency, line.currency_id))
+                       format_amount(line.amount_residual_currency, line.currency_id))
                 for line in reminder.sorted_line_ids)
-            amount_due = strong % tools.format_amount(env, reminder.amount_due, reminder.currency_id)
+            amount_due = strong % reminder.amount_due_text
             if reminder.credit_amount:
                 reminder.amount_html = credit_text % {
-                    "amount": tools.format_amount(env, reminder.amount, reminder.currency_id),
-                    "credits": tools.format_amount(env, reminder.credit_amount, reminder.currency_id),
+                    "amount": format_amount(reminder.amount, reminder.currency_id),
+                    "credits": format_amount(reminder.credit_amount, reminder.currency_id),
                     "amount_due": amount_due}
             else:
                 reminder.amount_html = to_pay_text % {"amount_due": amount_due}

@@ -16,7 +16,6 @@ from . import debt_call
 from . import debt_promise
 from . import debt_promise_line
 from . import debt_promise_evaluation
-from . import mail_render_mixin
 from . import resource_calendar
 from . import mail_mail
 from . import mail_notification

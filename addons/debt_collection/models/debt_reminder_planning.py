@@ -64,7 +64,6 @@ class DebtReminder(models.Model):
             "work_time": {},  # the calendar's working time per time zone, computed once per run when needed
             "cap_days": company.debt_reminder_cap_days,
             "plain_sms": company.debt_reminder_sms_plain,
-            "renderers": {},  # the templates compiled in this run, by language (see _debt_render)
         }
 
     @api.model

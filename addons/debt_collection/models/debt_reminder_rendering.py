@@ -17,29 +17,23 @@ _logger = logging.getLogger(__name__)
 class DebtReminder(models.Model):
     _inherit = "debt.reminder"
 
-    def _debt_render(self, template, fields_to_render, renderers=None):
+    def _debt_render(self, template, fields_to_render):
         """Render ``fields_to_render`` of ``template`` (a mail.template or sms.template on reminders) for
         all of ``self``, each in its customer's language, grouped by language as Odoo does
-        (``_classify_per_lang``). The inline fields (subject, senders, SMS text) are rendered by Odoo's
-        ``_render_field`` for each language group; if a group fails, record by record, so that a template
-        failing for one reminder fails only that one. The QWeb body is compiled once per language by Odoo's
-        QWeb engine, then rendered record by record (``mail_render_mixin._debt_qweb_renderer``): Odoo's
-        ``_render_field`` compiles it again for every record, 77 ms per e-mail measured, 13 minutes for the
-        10,000 reminders of ``bench/reminders.py``.
+        (``_classify_per_lang``): Odoo's ``_render_field`` for each language group, the QWeb e-mail body as the
+        inline fields. The shipped e-mail bodies are only allowed field placeholders, so that Odoo renders them
+        without the QWeb engine (``_render_template_qweb_regex``); a body edited with any other QWeb goes
+        through Odoo's QWeb engine, record by record. If a group fails, it is rendered again record by record,
+        so that a template failing for one reminder fails only that one.
 
-        :param renderers: a dict keeping the compiled QWeb bodies (or the compilation errors) between calls,
-            e.g. for the batches of a run (see :meth:`_debt_setup`); None: compiled for this call only
         :returns: ``(values by id, error by id)``
         """
-        renderers = {} if renderers is None else renderers
         values = {rid: {} for rid in self.ids}
         errors = {}
         try:
             by_lang = template._classify_per_lang(self.ids)
         except Exception as error:  # noqa: BLE001 - an invalid language expression fails all its reminders
             return {}, dict.fromkeys(self.ids, self._debt_render_error(template, error))
-        base_url = self[:1].get_base_url() if self else False
-        mixin = self.env["mail.render.mixin"]
         for localized, res_ids in by_lang.values():
             for field in fields_to_render:
                 if field in ("auto_delete", "mail_server_id"):
@@ -51,18 +45,13 @@ class DebtReminder(models.Model):
                         values[rid][field] = ""
                     continue
                 todo = [rid for rid in res_ids if rid not in errors]
-                if getattr(template._fields[field], "render_engine", "inline_template") == "qweb":
-                    rendered = self._debt_render_qweb(localized, field, todo, renderers, errors)
-                    rendered = {rid: mixin._debt_replace_local_links(text, base_url) for rid, text in rendered.items()}
-                else:
-                    rendered = self._debt_render_inline(localized, field, todo, errors)
-                for rid, text in rendered.items():
+                for rid, text in self._debt_render_field(localized, field, todo, errors).items():
                     values[rid][field] = text
         return {rid: vals for rid, vals in values.items() if rid not in errors}, errors
 
-    def _debt_render_inline(self, localized, field, res_ids, errors):
-        """Odoo's ``_render_field`` of an inline field for ``res_ids`` at once; record by record if that fails,
-        the failures going to ``errors``."""
+    def _debt_render_field(self, localized, field, res_ids, errors):
+        """Odoo's ``_render_field`` of ``field`` for ``res_ids`` at once (with its post-processing, e.g. the
+        local links of an e-mail body); record by record if that fails, the failures going to ``errors``."""
         try:
             with self.env.cr.savepoint(flush=False):
                 return localized._render_field(field, res_ids)
@@ -75,29 +64,6 @@ class DebtReminder(models.Model):
                     rendered[rid] = localized._render_field(field, [rid])[rid]
             except Exception as error:  # noqa: BLE001 - a template may fail in any way for one record
                 errors[rid] = self._debt_render_error(localized, error.__cause__ or error)
-        return rendered
-
-    def _debt_render_qweb(self, localized, field, res_ids, renderers, errors):
-        """The QWeb ``field`` of ``localized`` compiled once per language (kept in ``renderers``), rendered
-        for each record; the failures go to ``errors``."""
-        source = localized[field]
-        key = (localized._name, localized.id, field, localized.env.lang, source)
-        if key not in renderers:
-            try:
-                renderers[key] = localized._debt_qweb_renderer(source)
-            except Exception as error:  # noqa: BLE001 - an invalid template fails all its reminders
-                renderers[key] = error
-        render = renderers[key]
-        if isinstance(render, Exception):
-            errors.update(dict.fromkeys(res_ids, self._debt_render_error(localized, render)))
-            return {}
-        records = localized.env[self._name].browse(res_ids).with_prefetch(self._prefetch_ids)
-        rendered = {}
-        for record in records:
-            try:
-                rendered[record.id] = render(record)
-            except Exception as error:  # noqa: BLE001 - a template may fail in any way for one record
-                errors[record.id] = self._debt_render_error(localized, error)
         return rendered
 
     @api.model
@@ -128,7 +94,7 @@ class DebtReminder(models.Model):
             by_template[reminder.rule_id.mail_template_id].append(reminder.id)
         for template, reminder_ids in by_template.items():
             reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
-            rendered, errors = reminders._debt_render(template, EMAIL_FIELDS, setup["renderers"])
+            rendered, errors = reminders._debt_render(template, EMAIL_FIELDS)
             for reminder in reminders:
                 if reminder.id in errors:
                     outcome[reminder]["mail_errors"].append(_(
@@ -195,7 +161,7 @@ class DebtReminder(models.Model):
             by_template[reminder.rule_id.sms_template_id].append(reminder.id)
         for template, reminder_ids in by_template.items():
             reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
-            rendered, errors = reminders._debt_render(template, ("body",), setup["renderers"])
+            rendered, errors = reminders._debt_render(template, ("body",))
             for reminder in reminders:
                 if reminder.id in errors:
                     outcome[reminder]["sms_errors"].append(_(

@@ -107,6 +107,45 @@ class TestMigration(DebtCollectionCommon):
         self.env.invalidate_all()
         self.assertEqual(upcoming.body, new_upcoming, "running it again changes nothing")
 
+    def test_upgrade_from_18_0_1_refreshes_unedited_mail_bodies(self):
+        """The e-mail templates (noupdate) whose body is still the one of 18.0.1.0.0 (QWeb logic), whitespace aside,
+        get the new body (plain placeholders) and its translations on upgrade; one the user edited is kept."""
+        load_shipped_translations(self.env)
+        post = _load_migration(MIGRATIONS.parent / "18.0.2.1.0" / "post-20-refresh-templates.py")
+        old = post.mail_bodies(post.OLD_MAIL_BODIES)
+        upcoming = self.env.ref("debt_collection.mail_template_debt_reminder_upcoming")
+        overdue = self.env.ref("debt_collection.mail_template_debt_reminder_overdue")
+        final = self.env.ref("debt_collection.mail_template_debt_reminder_final")
+        new = {template: (template.body_html, template.with_context(lang="vi_VN").body_html)
+               for template in upcoming | overdue}
+        self.assertNotEqual(new[upcoming][1], new[upcoming][0])
+        self.assertNotIn("t-if", new[upcoming][0])
+        # 18.0.1.0.0: the old bodies (one with an old translation, one re-indented), the final notice edited
+        upcoming.with_context(lang="en_US").body_html = old["mail_template_debt_reminder_upcoming"]
+        upcoming.with_context(lang="vi_VN").body_html = "<p>Bản dịch cũ</p>"
+        overdue.with_context(lang="en_US").body_html = "\n  ".join(
+            old["mail_template_debt_reminder_overdue"].split("\n"))
+        edited = old["mail_template_debt_reminder_final"].replace("Kind regards,", "Best regards,")
+        final.with_context(lang="en_US").body_html = edited
+        self.env.flush_all()
+        edited = final.body_html  # as the field stored it (sanitized)
+        self.assertIn("Best regards,", edited)
+
+        self.assertEqual(post.refresh_unedited_templates(self.env.cr), [
+            "mail_template_debt_reminder_overdue", "mail_template_debt_reminder_upcoming"])
+        # what the upgrade does next: load the translations of the installed languages
+        self.env.invalidate_all()
+        self.env.ref("base.module_debt_collection")._update_translations(["vi_VN"])
+        self.env.invalidate_all()
+
+        for template, (body, body_vi) in new.items():
+            self.assertEqual(template.body_html, body, template.name)
+            self.assertEqual(template.with_context(lang="vi_VN").body_html, body_vi, "the new translation")
+        self.assertEqual(final.body_html, edited, "the user's body kept")
+        post.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual(upcoming.body_html, new[upcoming][0], "running it again changes nothing")
+
 @tagged("post_install", "-at_install")
 class TestOpenItemsIndex(DebtCollectionCommon):
     """The open-items index: built by the post-init hook and the 18.0.2.1.0 migration (not by ``init()``), dropped

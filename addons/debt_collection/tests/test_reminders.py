@@ -1,12 +1,16 @@
+import importlib.util
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from unittest.mock import patch
 
+from lxml import html
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, format_date, mute_logger
 
 from odoo.addons.debt_collection.models.debt_reminder_planning import DebtReminder
 
@@ -581,12 +585,134 @@ class TestReminderRules(ReminderCommon):
 
 
 
+MAIL_TEMPLATES = ("mail_template_debt_reminder_upcoming", "mail_template_debt_reminder_overdue",
+                  "mail_template_debt_reminder_final")
+
+
+def _texts(body):
+    """The texts of the paragraphs and table cells of an e-mail body, whitespace aside (the no-break spaces of
+    the amounts kept)."""
+    root = html.fragment_fromstring(body, create_parent="div")
+    return [re.sub(r"[ \t\r\n]+", " ", node.text_content()).strip() for node in root.iter("p", "th", "td")]
+
+
 @tagged("post_install", "-at_install")
 class TestReminderRendering(ReminderCommon):
 
+    def _templates(self):
+        return [self.env.ref(f"debt_collection.{name}") for name in MAIL_TEMPLATES]
+
+    def test_shipped_bodies_are_plain_placeholders(self):
+        """The shipped e-mail bodies, in every shipped language, have no expression Odoo would evaluate: Odoo renders
+        them without its QWeb engine (``_render_template_qweb_regex``), and users who are not template editors may
+        edit them. The 18.0.1.0.0 bodies did not."""
+        mixin = self.env["mail.render.mixin"]
+        for template in self._templates():
+            for lang in ("en_US", "vi_VN", "zh_TW"):
+                body = template.with_context(lang=lang).body_html
+                self.assertFalse(mixin._has_unsafe_expression_template_qweb(body, "debt.reminder"),
+                                 f"{template.name} ({lang})")
+        path = Path(__file__).parents[1] / "migrations" / "18.0.2.1.0" / "post-20-refresh-templates.py"
+        spec = importlib.util.spec_from_file_location("debt_collection_post_20_refresh_templates_rendering", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        for name, body in migration.mail_bodies(migration.OLD_MAIL_BODIES).items():
+            self.assertTrue(mixin._has_unsafe_expression_template_qweb(body, "debt.reminder"), name)
+
+    def test_bodies_as_the_old_templates_rendered_them(self):
+        """A customer with an invoice in euros, one in dollars and an open credit note, the company with a bank
+        account: the e-mails of the three templates read as the 18.0.1.0.0 bodies (QWeb logic rendered by Odoo's
+        QWeb engine) gave them, paragraph by paragraph and cell by cell, in English; in Vietnamese and Chinese, the
+        sentences moved into the computed fields read as the translations of those bodies did."""
+        customers = {lang: self._reminder_customer(f"Old Words {lang}", lang=lang)
+                     for lang in ("en_US", "vi_VN", "zh_TW")}
+        invoices = {}
+        for customer in customers.values():
+            invoices[customer] = self._invoice_due(customer, 1000.0, TODAY - timedelta(days=7)) | \
+                self._invoice_due(customer, 300.0, TODAY - timedelta(days=9), currency=self.eur)
+            self._invoice(customer, 120.0, 2, move_type="out_refund")
+        self.run_cron(EVENING)
+        reminders = {lang: self.reminders(customer) for lang, customer in customers.items()}
+        english = reminders["en_US"]
+        self.assertRecordValues(english, [{"amount": 1150.0, "credit_amount": 120.0, "amount_due": 1030.0,
+                                           "stage": "overdue"}])
+        path = Path(__file__).parents[1] / "migrations" / "18.0.2.1.0" / "post-20-refresh-templates.py"
+        spec = importlib.util.spec_from_file_location("debt_collection_post_20_refresh_templates_old_words", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        old_bodies = migration.mail_bodies(migration.OLD_MAIL_BODIES)
+        everyone = self.Reminder.concat(*reminders.values())
+        for name, template in zip(MAIL_TEMPLATES, self._templates(), strict=True):
+            rendered, errors = everyone._debt_render(template, ("body_html",))
+            self.assertFalse(errors)
+            for values in rendered.values():
+                self.assertNotIn("t-out", values["body_html"], "every placeholder replaced")
+            old = template.with_context(lang="en_US")._render_template(
+                old_bodies[name], "debt.reminder", english.ids, engine="qweb")[english.id]
+            new = rendered[english.id]["body_html"]
+            self.assertEqual(_texts(new), _texts(old), name)
+            self.assertIn("These invoices come to $\xa01,150.00. After deducting your unapplied payments and credit "
+                          "notes of $\xa0120.00, the amount to pay is $\xa01,030.00.", _texts(new))
+            self.assertIn("300.00\xa0€", _texts(new), "the euro invoice in euros")
+            for lang, sentences in {
+                "vi_VN": ["Tổng các hóa đơn trên là {amount}. Sau khi trừ các khoản Quý khách đã trả trước và giấy "
+                          "báo có chưa cấn trừ là {credit}, số tiền cần thanh toán là {due}.",
+                          "Quý khách có thể chuyển khoản cho {company}, số tài khoản 0071000123456 (Vietcombank), "
+                          "ghi nội dung thanh toán của từng hóa đơn.", "Hóa đơn", "Số tiền còn lại"],
+                "zh_TW": ["上述發票合計 {amount}。扣除您尚未沖銷的付款及折讓 {credit} 後，應付金額為 {due}。",
+                          "您可匯款至 {company}，帳號 0071000123456 (Vietcombank)，並請註明各張發票的付款備註。",
+                          "發票", "未付金額"],
+            }.items():
+                env = self.env(context=dict(self.env.context, lang=lang))
+                reminder = reminders[lang]
+                texts = _texts(rendered[reminder.id]["body_html"])
+                for sentence in sentences:
+                    self.assertIn(sentence.format(
+                        amount=format_amount(env, 1150.0, self.company.currency_id),
+                        credit=format_amount(env, 120.0, self.company.currency_id),
+                        due=format_amount(env, 1030.0, self.company.currency_id), company=self.company.name,
+                    ), texts, f"{name} ({lang})")
+                euro = invoices[customers[lang]].filtered(lambda move: move.currency_id == self.eur)
+                self.assertIn(format_date(env, euro.invoice_date_due), texts, f"{name} ({lang}): its date")
+                self.assertIn(format_amount(env, 300.0, self.eur), texts, f"{name} ({lang}): in euros")
+        # the upcoming template's introduction follows the stage, as its t-if did
+        upcoming = self._templates()[0]
+        rendered, errors = everyone._debt_render(upcoming, ("body_html",))
+        intro = {
+            "en_US": f"We hope all is well at {customers['en_US'].name}. This is a friendly reminder from "
+                     f"{self.company.name} that the following invoices have recently fallen due:",
+            "vi_VN": f"Kính chúc {customers['vi_VN'].name} mọi điều tốt đẹp. {self.company.name} xin trân trọng "
+                     "nhắc Quý khách rằng các hóa đơn sau đây vừa đến hạn thanh toán:",
+            "zh_TW": f"敬祝 {customers['zh_TW'].name} 業務興隆。{self.company.name} "
+                     "謹此溫馨提醒，下列發票已於近日到期：",
+        }
+        for lang, sentence in intro.items():
+            self.assertIn(sentence, _texts(rendered[reminders[lang].id]["body_html"]), lang)
+
+    def test_edited_body_with_qweb_logic(self):
+        """A body edited with any QWeb (not only placeholders) is rendered by Odoo's QWeb engine; one failing for
+        one reminder fails that one only."""
+        customer = self._reminder_customer("Edited Body")
+        other = self._reminder_customer("Edited Body Too", ref="c-043")
+        for partner in customer | other:
+            self._invoice_due(partner, 700.0, TODAY - timedelta(days=7))
+        self.run_cron(EVENING)
+        reminders = self.reminders(customer | other)
+        edited = self._templates()[1].copy({
+            "body_html": '<p>Your reference: <t t-out="object.partner_id.ref.upper()"/></p>'
+                         '<p t-foreach="object.sorted_line_ids" t-as="line" t-out="line.move_name"/>'})
+        self.assertTrue(self.env["mail.render.mixin"]._has_unsafe_expression_template_qweb(
+            edited.body_html, "debt.reminder"))
+        with mute_logger("odoo.addons.mail.models.mail_render_mixin",
+                         "odoo.addons.debt_collection.models.debt_reminder_rendering"):
+            rendered, errors = reminders._debt_render(edited, ("body_html",))
+        self.assertEqual(list(rendered), [reminders[1].id])
+        self.assertEqual(_texts(rendered[reminders[1].id]["body_html"]),
+                         ["Your reference: C-043", reminders[1].line_ids.move_name])
+        self.assertIn("upper", errors[reminders[0].id])
+
     def test_languages_across_batches(self):
-        """The templates compiled in a run are kept between its batches, one per language: each batch
-        still renders each customer in its own language, whatever language the previous batch had."""
+        """Each batch renders each customer in its own language, whatever language the previous batch had."""
         customers = {
             "en_US": self._reminder_customer("Batch English", lang="en_US"),
             "vi_VN": self._reminder_customer("Batch Viet", lang="vi_VN"),

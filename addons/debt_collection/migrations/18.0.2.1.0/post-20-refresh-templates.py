@@ -1,14 +1,20 @@
-"""Upgrade from 18.0.1.0.0 (directly, or through 18.0.2.0.0): refresh the module's SMS reminder templates the user did not edit.
+"""Upgrade from 18.0.1.0.0 (directly, or through 18.0.2.0.0): refresh the module's reminder templates the user did not edit.
 
 The templates are ``noupdate``: an upgrade keeps their texts. The SMS texts of 18.0.1.0.0 were rewritten (they read
 as sentences in every language and leave no blank without a phone). A template whose English text is still the one
 shipped in 18.0.1.0.0 (whitespace aside) is taken as not edited: it gets the English text of the module's data file,
 and its old translations are dropped, so that Odoo loads the new ones from the .po files right after this step
 (``_update_translations`` fills the missing translations). A template the user edited is left as it is.
+
+The e-mail bodies of 18.0.1.0.0 (unchanged in 18.0.2.0.0, kept in ``mail-bodies-18.0.1.0.0.xml`` beside this
+script) used QWeb logic, rendered by Odoo's QWeb engine for each e-mail; the new ones are plain field placeholders,
+which Odoo renders without it. An e-mail template whose English body is still the shipped one (compared as parsed
+HTML, whitespace aside) gets the new body, and its translations are reloaded the same way.
 """
 
-from lxml import etree
+from lxml import etree, html
 
+from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL, file_open
 
 MODULE = "debt_collection"
@@ -33,8 +39,46 @@ SHIPPED_18_0_1 = {
 }
 
 
+MAIL_TEMPLATES = ("mail_template_debt_reminder_upcoming", "mail_template_debt_reminder_overdue",
+                  "mail_template_debt_reminder_final")
+OLD_MAIL_BODIES = f"{MODULE}/migrations/18.0.2.1.0/mail-bodies-18.0.1.0.0.xml"
+
+
 def _normalized(text):
     return " ".join((text or "").split())
+
+
+def _normalized_html(text):
+    """The HTML as parsed, whitespace aside: the same body whether written as in the data file or as stored."""
+    if not (text or "").strip():
+        return ""
+    return _normalized(html.tostring(html.fragment_fromstring(text, create_parent="div"), encoding="unicode"))
+
+
+def mail_bodies(path):
+    """``{xml id name: body_html}`` of the e-mail templates in the data file ``path``, as Odoo's loader reads a
+    ``type="html"`` field (its elements serialized as HTML)."""
+    with file_open(path, "rb") as data:
+        tree = etree.parse(data)
+    bodies = {}
+    for name in MAIL_TEMPLATES:
+        field = tree.find(f".//record[@id='{name}']/field[@name='body_html']")
+        bodies[name] = "".join(etree.tostring(node, method="html", encoding="unicode") for node in field)
+    return bodies
+
+
+def unedited_mail_templates(cr):
+    """``{xml id name: mail.template id}`` of the module's e-mail templates whose body is still the one shipped
+    in 18.0.1.0.0."""
+    old = {name: _normalized_html(body) for name, body in mail_bodies(OLD_MAIL_BODIES).items()}
+    cr.execute(SQL(
+        """
+        SELECT d.name, t.id, t.body_html ->> 'en_US'
+          FROM ir_model_data d
+          JOIN mail_template t ON t.id = d.res_id
+         WHERE d.module = %s AND d.model = 'mail.template' AND d.name IN %s
+        """, MODULE, MAIL_TEMPLATES))
+    return {name: template_id for name, template_id, body in cr.fetchall() if _normalized_html(body) == old[name]}
 
 
 def shipped_bodies():
@@ -64,7 +108,19 @@ def refresh_unedited_templates(cr):
     for name, template_id in templates.items():
         cr.execute(SQL("UPDATE sms_template SET body = jsonb_build_object('en_US', %s::text) WHERE id = %s",
                        bodies[name], template_id))
-    return sorted(templates)
+    mail_templates = unedited_mail_templates(cr)
+    if mail_templates:
+        # written by the ORM, as the data file loads it (the field sanitizes the body), then without translations
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        bodies = mail_bodies(DATA_FILE)
+        for name, template_id in mail_templates.items():
+            env["mail.template"].browse(template_id).with_context(lang="en_US").body_html = bodies[name]
+        env.flush_all()
+        cr.execute(SQL(
+            "UPDATE mail_template SET body_html = jsonb_build_object('en_US', body_html ->> 'en_US') WHERE id IN %s",
+            tuple(mail_templates.values())))
+        env.invalidate_all()
+    return sorted(templates) + sorted(mail_templates)
 
 
 def migrate(cr, version):

@@ -43,7 +43,11 @@ OUTCOME_FIELDS = ("state", "sent_time", "reason", "mail_state", "mail_failure", 
 
 class DebtReminder(models.Model):
     _name = "debt.reminder"
+    _inherit = ["mail.thread"]
     _description = "Payment Reminder"
+    # the reminder's own chatter: its delivery (failures, bounces, retries) and the collectors' notes; users
+    # who can read a reminder may write there (the reminder itself stays the job's to write)
+    _mail_post_access = "read"
     _order = "planned_time desc, id desc"
 
     partner_id = fields.Many2one(
@@ -101,9 +105,9 @@ class DebtReminder(models.Model):
     body_html = fields.Html(string="E-mail", readonly=True, sanitize=False)
     sms_body = fields.Text(string="SMS", readonly=True)
     sms_segments = fields.Integer(string="SMS Parts", readonly=True)
-    message_ids = fields.Many2many(
+    sent_message_ids = fields.Many2many(
         "mail.message", "debt_reminder_mail_message_rel", "reminder_id", "message_id",
-        string="Messages", readonly=True, help="The e-mail and the SMS posted in the customer's chatter.")
+        string="Messages Sent", readonly=True, help="The e-mail and the SMS posted in the customer's chatter.")
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     collector_id = fields.Many2one(related="partner_id.collector_id", string="Collector")
     lang = fields.Selection(related="partner_id.lang", string="Language")

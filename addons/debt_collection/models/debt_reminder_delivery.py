@@ -119,7 +119,7 @@ class DebtReminder(models.Model):
                 INSERT INTO debt_reminder_mail_message_rel (reminder_id, message_id)
                      SELECT * FROM unnest(%s::int[], %s::int[])
                 """, [rid for rid, _mid in message_rel], [mid for _rid, mid in message_rel]))
-            self.invalidate_recordset(["message_ids"])
+            self.invalidate_recordset(["sent_message_ids"])
         outcome_rows = {}
         failed = []
         for reminder in self:
@@ -277,19 +277,24 @@ class DebtReminder(models.Model):
         reminders.modified(fnames)
 
     def _debt_post_failure_notes(self):
-        """A note in the chatter of each customer whose reminder (or one of its channels) could not be sent,
-        logged for the whole batch at once (``_message_log_batch``)."""
+        """A note in the chatter of each customer whose reminder (or one of its channels) could not be sent, and
+        in the reminder's, logged for the whole batch at once (``_message_log_batch``)."""
         if not self:
             return
         bodies = defaultdict(Markup)
+        reminder_bodies = {}
         for reminder in self:
-            bodies[reminder.partner_id.id] += tools.plaintext2html(_(
+            reminder_bodies[reminder.id] = tools.plaintext2html(_(
                 "Payment reminder (%(rule)s) not sent: %(reason)s", rule=reminder.rule_id.name,
                 reason=reminder.reason or ""))
+            bodies[reminder.partner_id.id] += reminder_bodies[reminder.id]
         author = self.company_id[:1].partner_id
-        # sudo: a note in the customers' chatter, written by the engine (_message_log_batch creates as sudo too)
+        # sudo: notes in the customers' and the reminders' chatter, written by the engine (_message_log_batch
+        # creates as sudo too)
         self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(
             bodies=bodies, author_id=author.id, email_from=author.email_formatted or False)
+        self.sudo()._message_log_batch(
+            bodies=reminder_bodies, author_id=author.id, email_from=author.email_formatted or False)
 
     # --- following the delivery -------------------------------------------------------------------------------
 

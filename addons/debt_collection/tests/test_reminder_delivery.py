@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import AccessError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -33,15 +34,15 @@ class TestReminderDelivery(ReminderCommon):
         self.assertEqual(reminder.state, "queued")
         return customer, reminder
 
-    def _notes(self, customer):
-        return customer.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_note"))
+    def _notes(self, record):
+        return record.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_note"))
 
     def test_email_sent_when_the_server_accepts_it(self):
         with self.gateways():
             customer, reminder = self._queued_reminder("Accepted")
             self.assertEqual(reminder.mail_state, "queued")
             self.assertFalse(reminder.sms_state, "no SMS for an e-mail rule")
-            notification = reminder.message_ids.notification_ids
+            notification = reminder.sent_message_ids.notification_ids
             self.assertRecordValues(notification, [{
                 "notification_type": "email", "res_partner_id": customer.id, "notification_status": "ready"}])
             self.env["mail.mail"].sudo().process_email_queue()
@@ -58,11 +59,12 @@ class TestReminderDelivery(ReminderCommon):
 
             self.connect_mocked.side_effect = refuse
             self.env["mail.mail"].sudo().process_email_queue()
-        self.assertEqual(reminder.message_ids.notification_ids.notification_status, "exception")
+        self.assertEqual(reminder.sent_message_ids.notification_ids.notification_status, "exception")
         self.assertEqual((reminder.state, reminder.mail_state), ("failed", "failed"))
         self.assertIn("Connection unexpectedly closed", reminder.mail_failure)
         self.assertIn("E-mail not delivered", reminder.reason)
         self.assertIn("Connection unexpectedly closed", self._notes(customer)[0].body, "noted on the customer")
+        self.assertIn("Connection unexpectedly closed", self._notes(reminder)[0].body, "and in the reminder's chatter")
         activity = self.activities(customer)
         self.assertEqual(activity.user_id, self.salesman_a, "a to-do for the collector")
         self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
@@ -74,13 +76,14 @@ class TestReminderDelivery(ReminderCommon):
             self.env["mail.mail"].sudo().process_email_queue()
         self.assertEqual(reminder.state, "sent")
         # what mail.thread._routing_handle_bounce writes when the bounce of this e-mail comes back
-        notification = reminder.message_ids.notification_ids
+        notification = reminder.sent_message_ids.notification_ids
         notification.sudo().write({
             "failure_reason": "550 5.1.1 mailbox unavailable", "failure_type": "mail_bounce",
             "notification_status": "bounce"})
         self.assertEqual((reminder.state, reminder.mail_state), ("failed", "failed"))
         self.assertIn("550 5.1.1 mailbox unavailable", reminder.mail_failure)
         self.assertIn("550 5.1.1 mailbox unavailable", self._notes(customer)[0].body)
+        self.assertIn("550 5.1.1 mailbox unavailable", self._notes(reminder)[0].body)
         self.assertEqual(len(self.activities(customer)), 1)
 
     def test_sms_error_is_a_partial_failure_retried_once(self):
@@ -93,6 +96,7 @@ class TestReminderDelivery(ReminderCommon):
         self.assertEqual((reminder.state, reminder.mail_state, reminder.sms_state), ("partial", "sent", "failed"))
         self.assertIn("SMS not delivered", reminder.sms_failure)
         self.assertIn("SMS not delivered", self._notes(customer)[0].body)
+        self.assertIn("SMS not delivered", self._notes(reminder)[0].body)
         self.assertEqual(len(self.activities(customer)), 1)
         # the next run sends the SMS again, not the e-mail
         with self.gateways():
@@ -100,7 +104,7 @@ class TestReminderDelivery(ReminderCommon):
             self.assertEqual(len(self._new_sms.filtered(lambda sms: sms.partner_id == customer)), 1, "the SMS again")
             self.assertFalse(self._new_mails.filtered(lambda mail: mail.res_id == customer.id), "not the e-mail")
         self.assertEqual((reminder.state, reminder.retry_count, reminder.sms_state), ("queued", 1, "queued"))
-        self.assertEqual(len(reminder.message_ids), 3, "the e-mail, the SMS and the SMS sent again")
+        self.assertEqual(len(reminder.sent_message_ids), 3, "the e-mail, the SMS and the SMS sent again")
         with self.mockSMSGateway(sim_error="wrong_number_format"):
             self.env["sms.sms"].sudo()._process_queue()
         self.assertEqual((reminder.state, reminder.sms_state), ("partial", "failed"))
@@ -115,6 +119,21 @@ class TestReminderDelivery(ReminderCommon):
             _customer, reminder = self._queued_reminder("Text Me", channel="sms")
             self.env["sms.sms"].sudo()._process_queue()
         self.assertEqual((reminder.state, reminder.sms_state, reminder.mail_state), ("sent", "sent", False))
+
+    def test_reminder_chatter_open_to_its_readers_only(self):
+        """The reminder has its own chatter (mail.thread): the customer's salesperson notes on it, but can
+        still not change the reminder; a salesperson who cannot read the reminder cannot note on it."""
+        with self.gateways():
+            _customer, reminder = self._queued_reminder("Chatty")
+        note = reminder.with_user(self.salesman_a).message_post(
+            body="Customer says the accountant is on leave", message_type="comment",
+            subtype_xmlid="mail.mt_note")
+        self.assertEqual((note.model, note.res_id), ("debt.reminder", reminder.id))
+        with self.assertRaises(AccessError):
+            reminder.with_user(self.salesman_a).write({"state": "skipped"})
+        with self.assertRaises(AccessError):
+            reminder.with_user(self.salesman_b).message_post(body="not mine", message_type="comment")
+        self.assertEqual(reminder.state, "queued")
 
     def test_template_cannot_be_deleted_and_none_sends_nothing(self):
         template = self.rule[7].mail_template_id

@@ -57,7 +57,7 @@ class TestReminderSending(ReminderCommon):
         self.assertIn("0071000123456 (Vietcombank)", mail.body_html, "how to pay")
         self.assertIn("lan.tran@example.com", mail.body_html, "whom to contact")
         self.assertIn("payment plan", mail.body_html)
-        self.assertEqual(reminder.message_ids, mail.mail_message_id)
+        self.assertEqual(reminder.sent_message_ids, mail.mail_message_id)
         self.assertIn(mail.mail_message_id, customer.message_ids, "posted in the customer's chatter")
         # the mail queue sends it through Odoo's (mocked) mail server
         with self.mock_mail_gateway():
@@ -84,7 +84,7 @@ class TestReminderSending(ReminderCommon):
             self.assertIn("+84 903 000 111", sms.body, "the collector's phone")
             self.assertSMSNotification([{"partner": customer, "number": "+84935123456", "state": "ready"}],
                                        sms.body, messages=sms.mail_message_id)
-            self.assertIn(sms.mail_message_id, reminder.message_ids)
+            self.assertIn(sms.mail_message_id, reminder.sent_message_ids)
             self.assertEqual(sms.mail_message_id.model, "res.partner")
             self.assertEqual(sms.mail_message_id.res_id, customer.id)
             self.env["sms.sms"].sudo()._process_queue()
@@ -414,7 +414,7 @@ class TestReminderSending(ReminderCommon):
             self.run_cron(datetime(2026, 6, day + 1, 1), send_batch_size=10)
             counts.append(self.cr.sql_log_count - start)
             self.assertEqual(self.reminders(customers).mapped("state"), ["queued"] * count)
-            self.assertEqual(len(self.reminders(customers).message_ids), 2 * count)
+            self.assertEqual(len(self.reminders(customers).sent_message_ids), 2 * count)
         self.assertEqual(counts[1], counts[2], f"queries of the runs sending 1, 2 and 6 reminders: {counts}")
 
 @tagged("post_install", "-at_install")

@@ -54,9 +54,9 @@ function headersReadWhole(listSelector, column) {
     };
 }
 
-// A salesperson opens the customer, reads the Collections tab and logs a call with a promise.
-registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
-    steps: () => [
+// On the customer's form (opened by the test): its Collections tab.
+function openCustomerCollectionsTab() {
+    return [
         {
             content: "the customer's form is open",
             trigger: `.o_form_view .o_last_breadcrumb_item:contains(${CUSTOMER})`,
@@ -66,6 +66,13 @@ registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
             trigger: '.o_notebook a.nav-link[name="debt_collection"]',
             run: "click",
         },
+    ];
+}
+
+// A salesperson opens the customer, reads the Collections tab and logs a call with a promise.
+registry.category("web_tour.tours").add("debt_collection_salesperson_tour", {
+    steps: () => [
+        ...openCustomerCollectionsTab(),
         {
             content: "the overdue amount is the open balance after the partial payment",
             trigger: '.o_field_widget[name="overdue_amount"]:contains(650.00)',
@@ -269,15 +276,7 @@ registry.category("web_tour.tours").add("debt_collection_manager_tour", {
 // A collection manager previews the customer's next reminder from the customer's Collections tab.
 registry.category("web_tour.tours").add("debt_collection_customer_preview_tour", {
     steps: () => [
-        {
-            content: "the customer's form is open",
-            trigger: `.o_form_view .o_last_breadcrumb_item:contains(${CUSTOMER})`,
-        },
-        {
-            content: "open the Collections tab",
-            trigger: '.o_notebook a.nav-link[name="debt_collection"]',
-            run: "click",
-        },
+        ...openCustomerCollectionsTab(),
         {
             content: "preview the customer's reminder",
             trigger: 'button[name="action_debt_preview_reminders"]',

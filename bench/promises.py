@@ -129,8 +129,23 @@ def seed_promises(cr, count):
                  GROUP BY promise_id) s
          WHERE s.promise_id = p.id
     """)
+    # followers: Odoo subscribes the collector of a promise created in the app (its tracked ``user_id``,
+    # mail.thread's auto-subscription) with the default subtypes; seeded promises get them the same way
+    cr.execute("""
+        INSERT INTO mail_followers (res_model, res_id, partner_id)
+        SELECT 'debt.promise', p.id, u.partner_id
+          FROM debt_promise p JOIN res_users u ON u.id = p.user_id
+    """)
+    cr.execute("""
+        INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
+        SELECT f.id, st.id
+          FROM mail_followers f
+          JOIN mail_message_subtype st ON st."default"
+                                      AND (st.res_model IS NULL OR st.res_model = 'debt.promise')
+         WHERE f.res_model = 'debt.promise'
+    """)
     cr.commit()
-    cr.execute("ANALYZE debt_promise, debt_promise_line, debt_promise_account_move_rel")
+    cr.execute("ANALYZE debt_promise, debt_promise_line, debt_promise_account_move_rel, mail_followers")
     cr.commit()
     return promises, lines, linked
 

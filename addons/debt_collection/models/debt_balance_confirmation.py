@@ -316,6 +316,43 @@ class DebtBalanceConfirmation(models.Model):
         self.ensure_one()
         return self.partner_id.get_formview_action()
 
+    def _debt_texts(self):
+        """The sentences of the PDF and of the portal page that hold figures, whole (one sentence to translate,
+        not fragments around each value), in the language of the environment (the customer's, set by the
+        report and the page)."""
+        self.ensure_one()
+        env = self.env
+        date = format_date(env, self.date)
+        amount = format_amount(env, abs(self.balance), self.currency_id)
+        answered_on = format_date(env, self.answer_date) if self.answer_date else ""
+        values = {
+            "number": _("No. %(reference)s - balance as of %(date)s", reference=self.name, date=date),
+            "balance_as_of": _("Balance as of %(date)s", date=date),
+            "conclusion": (
+                _("As of %(date)s, Party B owes Party A %(amount)s.", date=date, amount=amount)
+                if self.balance >= 0 else
+                _("As of %(date)s, Party A owes Party B %(amount)s (payments received in advance).",
+                  date=date, amount=amount)),
+            "request": (
+                _("Please check this balance against your books and confirm it, or tell us your figure, by "
+                  "%(date)s, with the link of our e-mail, or sign and return one copy of this document.",
+                  date=format_date(env, self.expiry_date))
+                if self.expiry_date else
+                _("Please check this balance against your books and confirm it, or tell us your figure, within "
+                  "%(days)s days, with the link of our e-mail, or sign and return one copy of this document.",
+                  days=self.validity_days)),
+            "intro": _("%(company)s asks you to check the balance of your account in its books and to confirm it, "
+                       "or to tell us the balance shown in yours.", company=self.company_id.name),
+            "confirmed": _("Party B (%(name)s) confirmed this balance on %(date)s.", name=self.answered_by or "",
+                           date=answered_on),
+            "disputed": _("Party B (%(name)s) disputed this balance on %(date)s: the balance in its books is "
+                          "%(figure)s, a difference of %(difference)s.", name=self.answered_by or "",
+                          date=answered_on,
+                          figure=format_amount(env, self.customer_amount, self.currency_id),
+                          difference=format_amount(env, self.difference, self.currency_id)),
+        }
+        return values
+
     # ------------------------------------------------------------------ the customer's answer (portal)
     def _debt_answer_refusal(self):
         """Why the customer may not answer now (a translated sentence), or None."""

@@ -6,7 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
 from ..tools.amount_text import AmountError, parse_amount
-from .common import customer_today
+from .common import customer_today, job_commits
 from .input_limits import check_integer_limits
 from .sql_common import company_tree_sql
 
@@ -213,7 +213,8 @@ class DebtBalanceConfirmation(models.Model):
 
     def _debt_mail_attachments(self):
         """The files sent with the confirmation, as ``(file name, content)`` pairs: the one list that Send (the
-        composer) and :meth:`_debt_send` attach. The customer's statement joins it here."""
+        composer) and :meth:`_debt_send` attach. The customer's statement (issue 15, item 1) joins it here, one
+        more pair in the list returned below."""
         self.ensure_one()
         pdf = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
             "debt_collection.action_report_debt_balance_confirmation", self.ids)[0]
@@ -300,12 +301,19 @@ class DebtBalanceConfirmation(models.Model):
         self.sudo()._message_log_batch(bodies=dict.fromkeys(self.ids, body))
 
     @api.model
-    def _cron_expire_confirmations(self):
-        """Expire the sent confirmations whose last day to answer has passed (in the customer's time zone)."""
+    def _cron_expire_confirmations(self, batch_size=500):
+        """Expire the sent confirmations whose last day to answer has passed (in the customer's time zone), by
+        batches: each batch is committed when run by the scheduler, so that a run killed halfway keeps what it
+        did and the next run finishes (an expired confirmation is no longer a candidate)."""
+        # a day of margin on the server's date: the customer's own today decides below
         candidates = self.search([("state", "=", "sent"), ("expiry_date", "<", fields.Date.today() + timedelta(1))])
         expired = candidates.filtered(lambda c: c._debt_is_past_expiry())
-        if expired:
-            expired._debt_expire()
+        for start in range(0, len(expired), batch_size):
+            batch = expired[start:start + batch_size]
+            batch._debt_expire()
+            self.env["ir.cron"]._notify_progress(done=start + len(batch), remaining=len(expired) - start - len(batch))
+            if job_commits(self.env):
+                self.env.cr.commit()
         return expired
 
     def _debt_is_past_expiry(self):

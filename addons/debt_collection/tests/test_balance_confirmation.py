@@ -194,11 +194,22 @@ class TestBalanceConfirmation(ReminderCommon):
         with freeze_time("2026-06-25 17:30:00"):  # 00:30 on the 26th there: too late, even before the job runs
             with self.assertRaisesRegex(UserError, "expired on 06/25/2026"):
                 confirmation.sudo()._debt_portal_answer("confirm")
-            self.assertEqual(self.Confirmation._cron_expire_confirmations(), confirmation)
+            # the scheduled action itself, as its user, with its progress record
+            self.env.ref("debt_collection.ir_cron_debt_expire_balance_confirmations").sudo().method_direct_trigger()
+        confirmation.invalidate_recordset()
         self.assertEqual(confirmation.state, "expired")
         self.assertIn("expired without an answer", confirmation.message_ids[0].body)
         with self.assertRaisesRegex(UserError, "expired on"):
             confirmation.sudo()._debt_portal_answer("confirm")
+
+    def test_expiry_by_batches(self):
+        confirmations = self.Confirmation.create([
+            {"partner_id": partner.id, "date": days_ago(5), "validity_days": 3}
+            for partner in (self.customer, self.other_customer, self.customer)])
+        confirmations._debt_send()
+        with freeze_time("2026-06-30 03:00:00"):
+            self.assertEqual(self.Confirmation._cron_expire_confirmations(batch_size=2), confirmations)
+        self.assertEqual(confirmations.mapped("state"), ["expired"] * 3)
 
     def test_mark_expired_by_hand(self):
         confirmation = self._confirmation(user=self.salesman_a)

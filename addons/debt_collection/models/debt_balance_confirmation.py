@@ -427,23 +427,27 @@ class DebtBalanceConfirmation(models.Model):
         # sudo: the visitor has no account; the token gave access to this record only (controllers/portal.py)
         confirmation = self.sudo()
         confirmation.write(values)
+        # the notes are for the company's staff: in the salesperson's language (else the company's), as Sales'
+        # "viewed by the customer" note, not in the customer's language of the page
+        staff = confirmation.with_context(lang=self.partner_id.user_id.lang or self.company_id.partner_id.lang)
+        env = staff.env
         amounts = {
-            "amount": format_amount(self.env, self.balance, self.currency_id),
-            "date": format_date(self.env, self.date),
-            "figure": format_amount(self.env, confirmation.customer_amount, self.currency_id),
-            "difference": format_amount(self.env, confirmation.difference, self.currency_id),
+            "amount": format_amount(env, self.balance, self.currency_id),
+            "date": format_date(env, self.date),
+            "figure": format_amount(env, confirmation.customer_amount, self.currency_id),
+            "difference": format_amount(env, confirmation.difference, self.currency_id),
         }
         if answer == "confirm":
-            body = _("%(name)s confirmed the balance of %(amount)s as of %(date)s.", name=values["answered_by"],
-                     amount=amounts["amount"], date=amounts["date"])
+            body = env._("%(name)s confirmed the balance of %(amount)s as of %(date)s.", name=values["answered_by"],
+                         amount=amounts["amount"], date=amounts["date"])
         else:
-            body = _("%(name)s disputed the balance of %(amount)s as of %(date)s: their figure is %(figure)s "
-                     "(difference %(difference)s). Comment: %(comment)s",
-                     name=values["answered_by"], comment=comment, **amounts)
+            body = env._("%(name)s disputed the balance of %(amount)s as of %(date)s: their figure is %(figure)s "
+                         "(difference %(difference)s). Comment: %(comment)s",
+                         name=values["answered_by"], comment=comment, **amounts)
         confirmation.message_post(body=body, author_id=self.partner_id.id, message_type="comment",
                                   subtype_xmlid="mail.mt_comment")
         if answer == "dispute":
-            confirmation._debt_flag_dispute()
+            staff._debt_flag_dispute()
         return True
 
     def _debt_flag_dispute(self):
@@ -455,9 +459,10 @@ class DebtBalanceConfirmation(models.Model):
             if not (partner.debt_attention and partner.debt_attention_reason == "disputed"):
                 partner.write({"debt_attention": True, "debt_attention_reason": "disputed"})
             partner.message_post(
-                body=_("Flagged for attention: the customer disputed the balance confirmation %(reference)s "
-                       "(their figure %(figure)s, ours %(amount)s). Reminders wait until the flag is cleared.",
-                       reference=confirmation.name,
-                       figure=format_amount(self.env, confirmation.customer_amount, confirmation.currency_id),
-                       amount=format_amount(self.env, confirmation.balance, confirmation.currency_id)),
+                body=self.env._(
+                    "Flagged for attention: the customer disputed the balance confirmation %(reference)s "
+                    "(their figure %(figure)s, ours %(amount)s). Reminders wait until the flag is cleared.",
+                    reference=confirmation.name,
+                    figure=format_amount(self.env, confirmation.customer_amount, confirmation.currency_id),
+                    amount=format_amount(self.env, confirmation.balance, confirmation.currency_id)),
                 subtype_xmlid="mail.mt_note")

@@ -8,6 +8,8 @@ from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .common import load_shipped_translations
+
 
 @tagged("post_install", "-at_install")
 class TestBalanceConfirmationPortal(HttpCase):
@@ -18,7 +20,10 @@ class TestBalanceConfirmationPortal(HttpCase):
         cls.customer = Partner.create({
             "name": "Portal Buyer Co", "is_company": True, "lang": "en_US", "email": "buyer@example.com"})
         cls.other = Partner.create({"name": "Portal Other Co", "is_company": True, "email": "other@example.com"})
-        for partner, amount in ((cls.customer, 1250.0), (cls.other, 90.0)):
+        load_shipped_translations(cls.env)
+        cls.vi_customer = Partner.create({
+            "name": "Công ty Minh Phát", "is_company": True, "lang": "vi_VN", "email": "ke.toan@minhphat.example.com"})
+        for partner, amount in ((cls.customer, 1250.0), (cls.other, 90.0), (cls.vi_customer, 1500.0)):
             cls.env["account.move"].create({
                 "move_type": "out_invoice", "partner_id": partner.id,
                 "invoice_date": fields.Date.today() - timedelta(days=10),
@@ -27,7 +32,8 @@ class TestBalanceConfirmationPortal(HttpCase):
         Confirmation = cls.env["debt.balance.confirmation"]
         cls.confirmation = Confirmation.create({"partner_id": cls.customer.id, "date": fields.Date.today()})
         cls.other_confirmation = Confirmation.create({"partner_id": cls.other.id, "date": fields.Date.today()})
-        (cls.confirmation | cls.other_confirmation)._debt_send()
+        cls.vi_confirmation = Confirmation.create({"partner_id": cls.vi_customer.id, "date": fields.Date.today()})
+        (cls.confirmation | cls.other_confirmation | cls.vi_confirmation)._debt_send()
 
     def _page(self, confirmation, token):
         return self.url_open(f"/my/balance_confirmation/{confirmation.id}?access_token={token}")
@@ -139,3 +145,22 @@ class TestBalanceConfirmationPortal(HttpCase):
         self.assertEqual(response.status_code, 200)
         response = self.url_open(f"/my/balance_confirmation/{self.confirmation.id}?report_type=pdf&access_token=x")
         self.assertEqual(response.status_code, 403)
+
+    def test_page_and_figure_in_the_customer_language(self):
+        page = self._page(self.vi_confirmation, self.vi_confirmation.access_token)
+        self.assertIn("Xác nhận số dư", page.text)
+        self.assertIn("Không đồng ý với số dư", page.text)
+        self.assertIn("1.500,00", page.text)
+        # "." groups thousands on a Vietnamese page: an English-style figure is refused, not misread
+        refused = self._answer(self.vi_confirmation, self.vi_confirmation.access_token, answer="dispute",
+                               amount="1000.50", comment="Thiếu phiếu thu ngày 3/6")
+        self.assertEqual(refused.status_code, 400)
+        self.assertIn("không phải là một số hợp lệ", refused.text)
+        response = self._answer(self.vi_confirmation, self.vi_confirmation.access_token, answer="dispute",
+                                amount="1.000,50", comment="Thiếu phiếu thu ngày 3/6")
+        self.assertEqual(response.status_code, 303)
+        confirmation = self._reload(self.vi_confirmation)
+        self.assertEqual((confirmation.state, confirmation.customer_amount), ("disputed", 1000.5))
+        # the note for the staff is in the company's language, not in the customer's
+        note = confirmation.message_ids.filtered(lambda m: m.message_type == "comment" and "1,000.50" in m.body)
+        self.assertIn("disputed the balance of", note.body)

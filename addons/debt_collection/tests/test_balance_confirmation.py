@@ -72,6 +72,16 @@ class TestBalanceConfirmation(ReminderCommon):
             confirmations._debt_compute_balances()
         self.assertEqual(confirmations.mapped("balance"), [700.0, 7777.0, 1000.0])
 
+    def test_form_as_salesperson(self):
+        """The form of the menu, as a salesperson fills it: the balance comes with the customer and the date."""
+        form = Form(self.Confirmation.with_user(self.salesman_a))
+        form.partner_id = self.customer
+        form.date = days_ago(5)
+        confirmation = form.save()
+        self.assertEqual((confirmation.state, confirmation.balance), ("draft", 700.0))
+        self.assertEqual(self.customer.with_user(self.salesman_a).action_view_debt_balance_confirmations()["domain"],
+                         [("partner_id", "=", self.customer.id)])
+
     # ------------------------------------------------------------------ sending
     def test_send_with_the_composer(self):
         confirmation = self._confirmation(user=self.salesman_a)

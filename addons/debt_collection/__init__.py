@@ -2,3 +2,4 @@ from . import models
 from . import wizards
 from .hooks import post_init_hook, pre_init_hook, uninstall_hook
 from . import reports
+from . import controllers

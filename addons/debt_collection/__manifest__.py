@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "debt_collection contributors",
     "website": "https://github.com/debt-collection/debt_collection",
-    "depends": ["account", "sale", "sms", "resource"],
+    "depends": ["account", "sale", "sms", "resource", "portal"],
     "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/debt_collection_security.xml",
@@ -39,6 +39,11 @@
         "views/debt_promise_settings_views.xml",
         "wizards/debt_call_summary_views.xml",
         "views/debt_call_menus.xml",
+        "data/debt_balance_confirmation_data.xml",
+        "data/mail_template_debt_balance_confirmation_data.xml",
+        "reports/debt_balance_confirmation.xml",
+        "views/debt_balance_confirmation_views.xml",
+        "views/debt_balance_confirmation_portal.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

@@ -19,3 +19,4 @@ from . import debt_promise_evaluation
 from . import resource_calendar
 from . import mail_mail
 from . import mail_notification
+from . import debt_balance_confirmation

@@ -642,3 +642,22 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
+
+    # ------------------------------------------------------------------ balance confirmations
+    debt_balance_confirmation_count = fields.Integer(
+        compute="_compute_debt_balance_confirmation_count", string="Balance Confirmations", groups=USER_GROUP)
+
+    @api.depends_context("uid", "company")
+    def _compute_debt_balance_confirmation_count(self):
+        # under the user's record rules: their own customers' confirmations, or all of them for managers
+        counts = dict(self.env["debt.balance.confirmation"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.debt_balance_confirmation_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_debt_balance_confirmations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("debt_collection.action_debt_balance_confirmation")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action

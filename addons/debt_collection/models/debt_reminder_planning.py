@@ -184,8 +184,8 @@ class DebtReminder(models.Model):
                 paused[pid] = _("The customer's open promise to pay covers its overdue amount: reminders wait "
                                 "until it is kept or broken.")
             elif info.get(pid, {}).get("disputed"):
-                paused[pid] = _("A call flagged the customer's debt as disputed: reminders wait until the "
-                                "dispute is cleared.")
+                paused[pid] = _("The customer's debt is disputed (a call or an answer to a balance confirmation): "
+                                "reminders wait until the dispute is cleared.")
         return paused
 
     @api.model

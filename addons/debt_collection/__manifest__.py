@@ -39,6 +39,12 @@
         "views/debt_promise_settings_views.xml",
         "wizards/debt_call_summary_views.xml",
         "views/debt_call_menus.xml",
+        "data/debt_late_charge_data.xml",
+        "views/debt_escalation_views.xml",
+        "wizards/debt_escalation_return_views.xml",
+        "reports/debt_dossier.xml",
+        "views/res_config_settings_late_charge_views.xml",
+        "wizards/debt_late_charge_wizard_views.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

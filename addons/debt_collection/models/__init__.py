@@ -19,3 +19,6 @@ from . import debt_promise_evaluation
 from . import resource_calendar
 from . import mail_mail
 from . import mail_notification
+from . import debt_escalation
+from . import debt_late_charge
+from . import debt_late_charge_rule

@@ -8,7 +8,7 @@ collection users) and the checks of create()/write().
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..reports.dossier_xlsx import DossierXlsxWriter
 
@@ -132,7 +132,8 @@ class DebtEscalation(models.Model):
                 case = taken[key]
                 raise UserError(_(
                     "%(customer)s is already handed over (%(case)s, since %(date)s): return that case first.",
-                    customer=case.partner_id.display_name, case=case.display_name, date=case.date))
+                    customer=case.partner_id.display_name, case=case.display_name,
+                    date=format_date(self.env, case.date)))
 
     # ------------------------------------------------------------------ hand-over and return
     def _debt_log_handover(self):
@@ -140,7 +141,7 @@ class DebtEscalation(models.Model):
         for case in self:
             body = _(
                 "Handed over to %(party)s (%(stage)s) on %(date)s by %(user)s: %(reason)s",
-                party=case.party_id.display_name, stage=stages[case.stage], date=case.date,
+                party=case.party_id.display_name, stage=stages[case.stage], date=format_date(self.env, case.date),
                 user=self.env.user.name, reason=case.reason)
             # sudo: a collection manager may lack write access to partners, which posting requires; the author
             # stays the current user
@@ -157,7 +158,7 @@ class DebtEscalation(models.Model):
         returned = self.filtered(lambda case: case.state != "active")
         if returned:
             raise UserError(_("The case %(case)s was already returned on %(date)s.",
-                              case=returned[0].display_name, date=returned[0].return_date))
+                              case=returned[0].display_name, date=format_date(self.env, returned[0].return_date)))
         return_date = return_date or fields.Date.context_today(self)
         if any(return_date < case.date for case in self):
             raise UserError(_("A case cannot be returned before it was handed over."))
@@ -167,7 +168,8 @@ class DebtEscalation(models.Model):
         })
         for case in self:
             body = _("Returned from %(party)s on %(date)s by %(user)s: %(note)s",
-                     party=case.party_id.display_name, date=return_date, user=self.env.user.name, note=note)
+                     party=case.party_id.display_name, date=format_date(self.env, return_date), user=self.env.user.name,
+                     note=note)
             case.partner_id.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")  # sudo: as above
             case.message_post(body=body, subtype_xmlid="mail.mt_note")
         return True
@@ -239,7 +241,7 @@ class DebtEscalation(models.Model):
         in one query (the reminder engine, whoever runs it)."""
         if not partner_ids:
             return {}
-        self.env.flush_model(["partner_id", "company_id", "state", "stage"])
+        self.flush_model(["partner_id", "company_id", "state", "stage"])
         rows = self.env.execute_query(SQL(
             "SELECT partner_id, stage FROM debt_escalation WHERE company_id = %s AND state = 'active' "
             "AND partner_id = ANY(%s)", company.id, list(partner_ids)))

@@ -180,9 +180,9 @@ class DebtLateCharge(models.Model):
             }) for values in values_list],
         } for partner, values_list in charges.items()])
         records = []
-        for invoice, (partner, values_list) in zip(invoices, charges.items()):
+        for invoice, (partner, values_list) in zip(invoices, charges.items(), strict=True):
             lines = invoice.invoice_line_ids.sorted("sequence")
-            for line, values in zip(lines, values_list):
+            for line, values in zip(lines, values_list, strict=True):
                 records.append({
                     **{key: value for key, value in values.items() if key != "name"},
                     "partner_id": partner.id, "company_id": company.id, "invoice_line_id": line.id,

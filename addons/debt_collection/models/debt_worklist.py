@@ -88,7 +88,8 @@ class DebtWorklist(models.Model):
     attention_reason = fields.Selection(
         [("wrong_number", "Wrong number"), ("disputed", "Disputed")], readonly=True)
     escalation_stage = fields.Selection(
-        STAGES, string="Escalated", readonly=True, help="The customer is handed over to a collection agency or to legal.")
+        STAGES, string="Escalated", readonly=True,
+        help="The customer is handed over to a collection agency or to legal.")
 
     @property
     def _table_query(self):

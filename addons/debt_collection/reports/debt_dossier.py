@@ -116,8 +116,10 @@ class ReportDebtDossier(models.AbstractModel):
                        "amount_currency": money(item["amount_currency"], item["currency_record"]),
                        "residual": money(item["residual"])} for item in data["items"]],
             "calls": [{**call, "date": format_datetime(env, call["date"])} for call in data["calls"]],
-            "promises": [{**promise, "date": day(promise["date"]), "promised_date": day(promise["promised_date"]),
-                          "amount": money(promise["amount"], promise["currency_record"])} for promise in data["promises"]],
+            "promises": [{
+                **promise, "date": day(promise["date"]), "promised_date": day(promise["promised_date"]),
+                "amount": money(promise["amount"], promise["currency_record"]),
+            } for promise in data["promises"]],
             "reminders": [{**reminder, "date": format_datetime(env, reminder["date"]) if reminder["date"] else "",
                            "amount": money(reminder["amount"])} for reminder in data["reminders"]],
             "notes": [{**note, "date": day(note["date"])} for note in data["notes"]],

@@ -16,6 +16,7 @@ Aim (issue 15): the dossier of a customer with 5,000 items in under 10 s. The da
 
 import argparse
 import time
+from datetime import timedelta
 
 import _seed
 
@@ -41,15 +42,15 @@ def seed_history(env, partner, calls, notes, promises):
     now = odoo.fields.Datetime.now()
     env["debt.call"].create([{
         "partner_id": partner.id, "user_id": user.id, "outcome": ("no_answer", "refused", "callback")[i % 3],
-        "date": now - odoo.tools.relativedelta(days=i + 1), "note": f"<p>Call {i}: the customer asked for time.</p>",
+        "date": now - timedelta(days=i + 1), "note": f"<p>Call {i}: the customer asked for time.</p>",
     } for i in range(calls)])
     env["debt.note"].create([{
         "partner_id": partner.id, "category": "late_payment", "note": f"Note {i}: cash flow problems.",
     } for i in range(notes)])
     today = odoo.fields.Date.context_today(env["res.partner"])
     env["debt.promise"].create([{
-        "partner_id": partner.id, "amount": 100.0 + i, "date": today - odoo.tools.relativedelta(days=2 * i + 30),
-        "promised_date": today - odoo.tools.relativedelta(days=2 * i + 20),
+        "partner_id": partner.id, "amount": 100.0 + i, "date": today - timedelta(days=2 * i + 30),
+        "promised_date": today - timedelta(days=2 * i + 20),
     } for i in range(promises)])
 
 

@@ -41,12 +41,12 @@ class DebtEscalation(models.Model):
     state = fields.Selection(ESCALATION_STATES, required=True, default="active", readonly=True, tracking=True)
     return_date = fields.Date(readonly=True, tracking=True)
     return_note = fields.Text(readonly=True)
-    returned_by_id = fields.Many2one("res.users", string="Returned By", readonly=True)
+    returned_by_id = fields.Many2one("res.users", readonly=True)
     open_amount = fields.Monetary(
         string="Open Amount at Hand-over", currency_field="currency_id", readonly=True,
         help="The customer's open receivable in company currency when it was handed over.")
     dossier_ids = fields.Many2many(
-        "ir.attachment", "debt_escalation_dossier_rel", "escalation_id", "attachment_id", string="Dossier",
+        "ir.attachment", "debt_escalation_dossier_rel", "escalation_id", "attachment_id",
         readonly=True, copy=False, help="The documents handed over: built at the hand-over, rebuilt on demand.")
     dossier_date = fields.Datetime(string="Dossier Built On", readonly=True, copy=False)
 
@@ -96,11 +96,11 @@ class DebtEscalation(models.Model):
                 raise UserError(_("A returned case cannot be changed."))
         return super().write(vals)
 
-    def unlink(self):
-        self._debt_check_manager()
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_active(self):
+        # deleting (managers only: access rights) is for returned cases; an active one stops reminders
         if self.filtered(lambda case: case.state == "active"):
             raise UserError(_("An active case cannot be deleted: return it first."))
-        return super().unlink()
 
     @api.constrains("partner_id", "party_id")
     def _check_party(self):

@@ -51,8 +51,8 @@ class DebtLateCharge(models.Model):
     rate = fields.Float(string="Annual Rate (%)", readonly=True, digits=(16, 4))
     amount = fields.Monetary(readonly=True, currency_field="currency_id")
     invoice_line_id = fields.Many2one(
-        "account.move.line", string="Invoice Line", required=True, readonly=True, index=True, ondelete="cascade")
-    invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice", store=True, index=True)
+        "account.move.line", required=True, readonly=True, index=True, ondelete="cascade")
+    invoice_id = fields.Many2one(related="invoice_line_id.move_id", store=True, index=True)
     invoice_state = fields.Selection(related="invoice_id.state", string="Invoice Status")
 
     # ------------------------------------------------------------------ proposal

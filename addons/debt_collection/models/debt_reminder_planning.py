@@ -174,8 +174,7 @@ class DebtReminder(models.Model):
     @api.model
     def _debt_paused_partners(self, company, partner_ids, info):
         """``{partner id: reason}`` of the customers not to remind now: "no reminders", and the holds
-        of the collection work (open promise covering the overdue amount, disputed call pending, customer handed over to
-        an agency or to legal)."""
+        of the collection work (open promise covering the overdue amount, disputed call pending)."""
         paused = {}
         promised = self.env["res.partner"]._debt_promised_partner_ids(partner_ids, company)
         escalated = self.env["debt.escalation"]._debt_escalated_partner_ids(partner_ids, company)

@@ -44,6 +44,12 @@
         "reports/debt_balance_confirmation.xml",
         "views/debt_balance_confirmation_views.xml",
         "views/debt_balance_confirmation_portal.xml",
+        "data/debt_late_charge_data.xml",
+        "views/debt_escalation_views.xml",
+        "wizards/debt_escalation_return_views.xml",
+        "reports/debt_dossier.xml",
+        "views/res_config_settings_late_charge_views.xml",
+        "wizards/debt_late_charge_wizard_views.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

@@ -20,3 +20,6 @@ from . import resource_calendar
 from . import mail_mail
 from . import mail_notification
 from . import debt_balance_confirmation
+from . import debt_escalation
+from . import debt_late_charge
+from . import debt_late_charge_rule

@@ -177,9 +177,13 @@ class DebtReminder(models.Model):
         of the collection work (open promise covering the overdue amount, disputed call pending)."""
         paused = {}
         promised = self.env["res.partner"]._debt_promised_partner_ids(partner_ids, company)
+        escalated = self.env["debt.escalation"]._debt_escalated_partner_ids(partner_ids, company)
         for pid in partner_ids:
             if info.get(pid, {}).get("no_reminder"):
                 paused[pid] = _("The customer is set to receive no reminders.")
+            elif pid in escalated:
+                paused[pid] = _("The customer is handed over to a collection agency or to legal: reminders wait "
+                                "until the case is returned.")
             elif pid in promised:
                 paused[pid] = _("The customer's open promise to pay covers its overdue amount: reminders wait "
                                 "until it is kept or broken.")

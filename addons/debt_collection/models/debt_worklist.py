@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .debt_call import OUTCOMES
+from .debt_escalation import STAGES
 from .sql_common import (
     collector_sql,
     company_tree_sql,
@@ -53,6 +54,7 @@ class DebtWorklist(models.Model):
         ],
         "debt.promise.line": ["amount", "date", "promise_id"],
         "debt.call": ["company_id", "date", "outcome", "partner_id"],
+        "debt.escalation": ["company_id", "partner_id", "stage", "state"],
     }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -85,6 +87,9 @@ class DebtWorklist(models.Model):
     attention = fields.Boolean(string="Needs Attention", readonly=True)
     attention_reason = fields.Selection(
         [("wrong_number", "Wrong number"), ("disputed", "Disputed")], readonly=True)
+    escalation_stage = fields.Selection(
+        STAGES, string="Escalated", readonly=True,
+        help="The customer is handed over to a collection agency or to legal.")
 
     @property
     def _table_query(self):
@@ -248,7 +253,9 @@ class DebtWorklist(models.Model):
                    pf.last_contact_outcome,
                    %(promised)s AS promised,
                    l.attention,
-                   l.attention_reason
+                   l.attention_reason,
+                   (SELECT e.stage FROM debt_escalation e WHERE e.partner_id = l.partner_id
+                       AND e.company_id = l.company_id AND e.state = 'active') AS escalation_stage
               FROM limits l
          LEFT JOIN pf ON pf.partner_id = l.partner_id AND pf.company_id = l.company_id
             %(row_filter)s

@@ -133,3 +133,40 @@ class ResCompany(models.Model):
             if company.debt_promise_grace_days > MAX_GRACE_DAYS:
                 raise ValidationError(_(
                     "The grace days of promises to pay can be at most %(max)s.", max=MAX_GRACE_DAYS))
+
+    # Late-payment charges (debt_late_charge.py): off by default
+    debt_charge_enabled = fields.Boolean(
+        string="Late-Payment Charges",
+        help="Propose draft invoices charging interest on overdue items, or a fee per reminder sent. Nothing is "
+        "posted without a manager.")
+    debt_charge_method = fields.Selection(
+        [("interest", "Interest on overdue amounts"), ("fee", "Fixed fee per reminder level")],
+        string="Charge", default="interest", required=True)
+    debt_charge_rate = fields.Float(
+        string="Annual Interest Rate (%)", digits=(16, 4),
+        help="Charged on each overdue item's open amount in company currency, per day overdue after the grace "
+        "days: amount x rate / 100 x days / 365.")
+    debt_charge_grace_days = fields.Integer(
+        string="Interest Grace Days", help="Days overdue not charged: interest runs from the day after.")
+    debt_charge_product_id = fields.Many2one(
+        "product.product", string="Charge Product",
+        help="The product of the charge lines (its income account and taxes); empty: the module's "
+        "\"Late-payment charge\".")
+
+    @api.constrains("debt_charge_rate", "debt_charge_grace_days")
+    def _check_debt_charge(self):
+        for company in self:
+            if company.debt_charge_rate < 0 or company.debt_charge_rate > MAX_CHARGE_RATE:
+                raise ValidationError(_(
+                    "The annual interest rate of late payments must be between 0 and %(max)s%%.",
+                    max=MAX_CHARGE_RATE))
+            if company.debt_charge_grace_days < 0 or company.debt_charge_grace_days > MAX_GRACE_DAYS:
+                raise ValidationError(_(
+                    "The grace days of late-payment interest must be between 0 and %(max)s.", max=MAX_GRACE_DAYS))
+
+
+# Late-payment charges: the bounds of what a manager may type (the grace days are an integer column: checked with
+# the module's other integers of the company, before they reach PostgreSQL)
+MAX_CHARGE_RATE = 100.0
+COMPANY_LIMITS["debt_charge_grace_days"] = (0, MAX_GRACE_DAYS)
+DEBT_INTEGER_FIELDS += ("debt_charge_grace_days",)

@@ -661,3 +661,37 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
+
+    # ------------------------------------------------------------------ escalation and late-payment charges
+    # per company, collection managers only (groups=: read and written by them alone, server-side)
+    debt_charge_exempt = fields.Boolean(
+        string="No Late-Payment Charges", company_dependent=True, copy=False, tracking=True, groups=MANAGER_GROUP,
+        help="Never propose late-payment charges to this customer (in this company).")
+    debt_charge_rate = fields.Float(
+        string="Own Late-Payment Rate (%)", company_dependent=True, copy=False, tracking=True, digits=(16, 4),
+        groups=MANAGER_GROUP,
+        help="This customer's annual interest rate on overdue amounts; 0: the company's.")
+
+    @api.constrains("debt_charge_rate")
+    def _check_debt_charge_rate(self):
+        for partner in self.sudo():  # sudo: the field is manager-only; this only reads it
+            if partner.debt_charge_rate < 0 or partner.debt_charge_rate > 100:
+                raise ValidationError(_(
+                    "The late-payment rate of %s must be between 0 and 100%%.", partner.display_name))
+
+    def action_view_debt_escalations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("debt_collection.action_debt_escalation")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_debt_propose_late_charges(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Propose Late Charges"),
+            "res_model": "debt.late.charge.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": [Command.set(self.commercial_partner_id.ids)]},
+        }

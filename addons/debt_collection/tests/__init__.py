@@ -24,3 +24,5 @@ from . import test_screens
 from . import test_reminder_delivery
 from . import test_balance_confirmation
 from . import test_balance_confirmation_http
+from . import test_escalation
+from . import test_late_charges

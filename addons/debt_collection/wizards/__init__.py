@@ -5,3 +5,5 @@ from . import debt_aging_report
 from . import debt_aging_report_bucket
 from . import debt_aging_report_line
 from . import debt_aging_report_item
+from . import debt_escalation_return
+from . import debt_late_charge_wizard

@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "debt_collection contributors",
     "website": "https://github.com/debt-collection/debt_collection",
-    "depends": ["account", "sale", "sms", "resource"],
+    "depends": ["account", "sale", "sms", "resource", "spreadsheet_dashboard"],
     "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/debt_collection_security.xml",
@@ -39,6 +39,12 @@
         "views/debt_promise_settings_views.xml",
         "wizards/debt_call_summary_views.xml",
         "views/debt_call_menus.xml",
+        "security/debt_collection_indicator_security.xml",
+        "data/debt_aging_snapshot_cron.xml",
+        "wizards/debt_aging_snapshot_backfill_views.xml",
+        "views/debt_aging_snapshot_views.xml",
+        "views/debt_collection_indicator_views.xml",
+        "data/debt_collection_dashboard.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

@@ -19,3 +19,7 @@ from . import debt_promise_evaluation
 from . import resource_calendar
 from . import mail_mail
 from . import mail_notification
+from . import debt_aging_snapshot_column
+from . import debt_aging_snapshot_day
+from . import debt_aging_snapshot
+from . import debt_collection_indicator

@@ -133,3 +133,14 @@ class ResCompany(models.Model):
             if company.debt_promise_grace_days > MAX_GRACE_DAYS:
                 raise ValidationError(_(
                     "The grace days of promises to pay can be at most %(max)s.", max=MAX_GRACE_DAYS))
+
+    # Aging snapshots (issue 14)
+    debt_snapshot_retention_days = fields.Integer(
+        string="Keep Aging Snapshots (Days)", default=731,
+        help="Daily aging snapshots older than this many days are deleted by the daily job (0: keep them all).")
+
+    @api.constrains("debt_snapshot_retention_days")
+    def _check_debt_snapshot_retention_days(self):
+        for company in self:
+            if company.debt_snapshot_retention_days < 0:
+                raise ValidationError(_("The number of days aging snapshots are kept cannot be negative."))

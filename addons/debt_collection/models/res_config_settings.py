@@ -14,3 +14,5 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.debt_reminder_sms_plain", readonly=False)
     debt_promise_grace_days = fields.Integer(
         related="company_id.debt_promise_grace_days", readonly=False)
+    debt_snapshot_retention_days = fields.Integer(
+        related="company_id.debt_snapshot_retention_days", readonly=False)

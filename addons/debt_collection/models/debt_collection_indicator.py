@@ -1,0 +1,225 @@
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from .sql_common import collector_sql
+
+PERIODS = [("month", "Month"), ("rolling_3", "Rolling 3 months")]
+DIMENSIONS = [("company", "Company"), ("salesperson", "Salesperson"), ("collector", "Collector")]
+
+
+class DebtCollectionIndicator(models.Model):
+    """Receivable indicators per period (each month, and the 3 months to each month's end), company, and salesperson
+    or collector: an SQL view over the daily aging snapshots and the posted receivable items.
+
+    One row per period, company and figure holder (``dimension``: the company as a whole, one salesperson, one
+    collector), so that each row's ratios are exact; a pivot's totals of a ratio are averages of rows (the dashboard
+    computes its ratios from the summed amounts instead). The formulas are in the README (*Collection indicators*).
+
+    - the open amounts (start, end, not yet due) come from the snapshots: the end is the last snapshot day of the
+      period (so a month still running ends on the latest snapshot), the start the last snapshot day before the
+      period; they belong to whoever held the customers on those days;
+    - the sales (invoices, credit notes and receipts: the receivable side of the posted customer documents) and the
+      amounts collected (payments and bank statement lines booked on receivable accounts) are those dated from the
+      period's first day to its end, and belong to the customers' salesperson and collector now;
+    - amounts are in company currency, as on the ledger.
+    """
+
+    _name = "debt.collection.indicator"
+    _description = "Collection Indicator"
+    _auto = False
+    _order = "date_start desc, company_id, dimension, user_id"
+    _rec_name = "date_start"
+
+    period = fields.Selection(PERIODS, required=True, readonly=True)
+    dimension = fields.Selection(DIMENSIONS, string="Figures Of", required=True, readonly=True)
+    date_start = fields.Date(string="From", readonly=True)
+    date_end = fields.Date(string="To", readonly=True, help="The last snapshot day of the period.")
+    date_begin_snapshot = fields.Date(string="Opening Snapshot", readonly=True,
+                                      help="The snapshot day the open amount at the start comes from.")
+    days = fields.Integer(readonly=True, aggregator="max")
+    is_latest = fields.Boolean(string="Latest Period", readonly=True,
+                               help="The period ending on the company's latest snapshot day.")
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson / Collector", readonly=True)
+    ar_begin = fields.Monetary(string="Open at Start", readonly=True)
+    ar_end = fields.Monetary(string="Open at End", readonly=True)
+    ar_current = fields.Monetary(string="Not Due at End", readonly=True)
+    ar_overdue = fields.Monetary(string="Overdue at End", readonly=True)
+    credit_sales = fields.Monetary(string="Sales on Credit", readonly=True)
+    collected = fields.Monetary(string="Amount Collected", readonly=True)
+    dso = fields.Float(string="DSO (Days)", readonly=True, aggregator="avg", digits=(16, 1))
+    dso_average = fields.Float(string="DSO, Average Balance (Days)", readonly=True, aggregator="avg", digits=(16, 1))
+    best_dso = fields.Float(string="Best Possible DSO (Days)", readonly=True, aggregator="avg", digits=(16, 1))
+    days_delinquent = fields.Float(string="Average Days Delinquent", readonly=True, aggregator="avg", digits=(16, 1))
+    cei = fields.Float(string="CEI (%)", readonly=True, aggregator="avg", digits=(16, 1))
+    overdue_share = fields.Float(string="Overdue Share (%)", readonly=True, aggregator="avg", digits=(16, 1))
+
+    @property
+    def _table_query(self):
+        return self._indicator_query()
+
+    @api.model
+    def _indicator_query(self):
+        return SQL(
+            """
+            WITH months AS (
+                SELECT d.company_id, m.month::date AS month
+                  FROM (SELECT company_id, MIN(snapshot_date) AS first_date, MAX(snapshot_date) AS last_date
+                          FROM debt_aging_snapshot_day GROUP BY company_id) d
+                 CROSS JOIN LATERAL generate_series(date_trunc('month', d.first_date), d.last_date, interval '1 month')
+                       m(month)
+            ), periods AS (
+                SELECT mo.company_id, k.period, k.date_start, e.snapshot_date AS date_end, e.id AS end_day_id,
+                       b.id AS begin_day_id, b.snapshot_date AS begin_date
+                  FROM months mo
+                 CROSS JOIN LATERAL (VALUES ('month', mo.month), ('rolling_3', (mo.month - interval '2 months')::date))
+                       k(period, date_start)
+                 -- the end: the last day taken in the month; the start: the last day taken before the period
+                 CROSS JOIN LATERAL (SELECT x.id, x.snapshot_date FROM debt_aging_snapshot_day x
+                                      WHERE x.company_id = mo.company_id AND x.snapshot_date >= mo.month
+                                        AND x.snapshot_date < mo.month + interval '1 month'
+                                   ORDER BY x.snapshot_date DESC LIMIT 1) e
+             LEFT JOIN LATERAL (SELECT x.id, x.snapshot_date FROM debt_aging_snapshot_day x
+                                 WHERE x.company_id = mo.company_id AND x.snapshot_date < k.date_start
+                              ORDER BY x.snapshot_date DESC LIMIT 1) b ON TRUE
+            ), stock AS (
+                SELECT p.period, p.date_start, p.company_id, s.salesperson_id, s.collector_id,
+                       SUM(s.amount) FILTER (WHERE s.day_id = p.begin_day_id) AS ar_begin,
+                       SUM(s.amount) FILTER (WHERE s.day_id = p.end_day_id) AS ar_end,
+                       SUM(s.amount) FILTER (WHERE s.day_id = p.end_day_id AND NOT s.overdue) AS ar_current
+                  FROM periods p
+                  JOIN debt_aging_snapshot s ON s.day_id IN (p.begin_day_id, p.end_day_id)
+              GROUP BY 1, 2, 3, 4, 5
+            ), lines AS (
+                -- each customer's sales and collections of each day (then placed in the periods): the receivable
+                -- side of the posted documents, dated from the first period's start
+                SELECT aml.company_id, aml.date, cp.user_id AS salesperson_id, %(collector)s AS collector_id,
+                       SUM(aml.balance) FILTER (WHERE mv.move_type IN ('out_invoice', 'out_refund', 'out_receipt'))
+                           AS credit_sales,
+                       -SUM(aml.balance) FILTER (WHERE mv.origin_payment_id IS NOT NULL
+                                                   OR mv.statement_line_id IS NOT NULL) AS collected
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id AND acc.account_type = 'asset_receivable'
+                  JOIN account_move mv ON mv.id = aml.move_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                 WHERE aml.parent_state = 'posted'
+                   AND aml.date >= (SELECT MIN(date_start) FROM periods)
+              GROUP BY 1, 2, 3, 4
+            ), flow AS (
+                SELECT p.period, p.date_start, p.company_id, l.salesperson_id, l.collector_id,
+                       SUM(l.credit_sales) AS credit_sales, SUM(l.collected) AS collected
+                  FROM lines l
+                  JOIN periods p ON p.company_id = l.company_id AND l.date BETWEEN p.date_start AND p.date_end
+              GROUP BY 1, 2, 3, 4, 5
+            ), cells AS (
+                SELECT COALESCE(s.period, f.period) AS period, COALESCE(s.date_start, f.date_start) AS date_start,
+                       COALESCE(s.company_id, f.company_id) AS company_id,
+                       COALESCE(s.salesperson_id, f.salesperson_id) AS salesperson_id,
+                       COALESCE(s.collector_id, f.collector_id) AS collector_id,
+                       s.ar_begin, s.ar_end, s.ar_current, f.credit_sales, f.collected
+                  FROM stock s
+             FULL JOIN flow f ON f.period = s.period AND f.date_start = s.date_start AND f.company_id = s.company_id
+                             AND f.salesperson_id IS NOT DISTINCT FROM s.salesperson_id
+                             AND f.collector_id IS NOT DISTINCT FROM s.collector_id
+            ), figures AS (
+                SELECT c.period, c.date_start, c.company_id,
+                       CASE WHEN GROUPING(c.salesperson_id) = 0 THEN 'salesperson'
+                            WHEN GROUPING(c.collector_id) = 0 THEN 'collector' ELSE 'company' END AS dimension,
+                       CASE WHEN GROUPING(c.salesperson_id) = 0 THEN c.salesperson_id
+                            WHEN GROUPING(c.collector_id) = 0 THEN c.collector_id END AS user_id,
+                       COALESCE(SUM(c.ar_begin), 0) AS ar_begin, COALESCE(SUM(c.ar_end), 0) AS ar_end,
+                       COALESCE(SUM(c.ar_current), 0) AS ar_current,
+                       COALESCE(SUM(c.credit_sales), 0) AS credit_sales, COALESCE(SUM(c.collected), 0) AS collected
+                  FROM cells c
+              GROUP BY c.period, c.date_start, c.company_id, GROUPING SETS ((), (c.salesperson_id), (c.collector_id))
+            )
+            SELECT row_number() OVER (ORDER BY f.date_start, f.period, f.company_id, f.dimension, f.user_id) AS id,
+                   f.period, f.dimension, f.date_start, p.date_end, p.begin_date AS date_begin_snapshot,
+                   p.date_end - f.date_start + 1 AS days,
+                   p.date_end = MAX(p.date_end) OVER (PARTITION BY f.company_id) AS is_latest,
+                   f.company_id, comp.currency_id, f.user_id,
+                   f.ar_begin, f.ar_end, f.ar_current, f.ar_end - f.ar_current AS ar_overdue,
+                   f.credit_sales, f.collected,
+                   CASE WHEN f.credit_sales > 0 THEN f.ar_end / f.credit_sales * (p.date_end - f.date_start + 1) END
+                       AS dso,
+                   CASE WHEN f.credit_sales > 0 AND p.begin_day_id IS NOT NULL
+                        THEN (f.ar_begin + f.ar_end) / 2 / f.credit_sales * (p.date_end - f.date_start + 1) END
+                       AS dso_average,
+                   CASE WHEN f.credit_sales > 0 THEN f.ar_current / f.credit_sales * (p.date_end - f.date_start + 1) END
+                       AS best_dso,
+                   CASE WHEN f.credit_sales > 0
+                        THEN (f.ar_end - f.ar_current) / f.credit_sales * (p.date_end - f.date_start + 1) END
+                       AS days_delinquent,
+                   CASE WHEN p.begin_day_id IS NOT NULL AND f.ar_begin + f.credit_sales - f.ar_current > 0
+                        THEN (f.ar_begin + f.credit_sales - f.ar_end) * 100
+                             / (f.ar_begin + f.credit_sales - f.ar_current)
+                   END AS cei,
+                   CASE WHEN f.ar_end > 0 THEN (f.ar_end - f.ar_current) * 100 / f.ar_end END AS overdue_share
+              FROM figures f
+              JOIN periods p ON p.company_id = f.company_id AND p.period = f.period AND p.date_start = f.date_start
+              JOIN res_company comp ON comp.id = f.company_id
+             WHERE f.dimension = 'company' OR f.user_id IS NOT NULL
+            """,
+            collector=collector_sql("cp", SQL("aml.company_id")),
+        )
+
+    # Drill-down
+    def _flow_lines(self, kind):
+        """The receivable journal items behind the row's sales (``kind`` "sales") or amounts collected
+        ("collected"): one query, the view's own conditions."""
+        self.ensure_one()
+        self.check_access("read")
+        move_types = SQL("mv.move_type IN ('out_invoice', 'out_refund', 'out_receipt')") if kind == "sales" else \
+            SQL("(mv.origin_payment_id IS NOT NULL OR mv.statement_line_id IS NOT NULL)")
+        owner = SQL("TRUE")
+        if self.dimension == "salesperson":
+            owner = SQL("cp.user_id = %s", self.user_id.id)
+        elif self.dimension == "collector":
+            owner = SQL("%s = %s", collector_sql("cp", SQL("aml.company_id")), self.user_id.id)
+        self.env.cr.execute(SQL(
+            """SELECT aml.id FROM account_move_line aml
+                 JOIN account_account acc ON acc.id = aml.account_id AND acc.account_type = 'asset_receivable'
+                 JOIN account_move mv ON mv.id = aml.move_id
+                 JOIN res_partner p ON p.id = aml.partner_id
+                 JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                WHERE aml.parent_state = 'posted' AND aml.company_id = %s AND aml.date BETWEEN %s AND %s
+                  AND %s AND %s""",
+            self.company_id.id, self.date_start, self.date_end, move_types, owner))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _action_lines(self, kind, name):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "account.move.line",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
+            "domain": [("id", "in", self._flow_lines(kind))],
+            "context": {"create": False},
+        }
+
+    def action_open_sales(self):
+        return self._action_lines("sales", _("Sales on Credit"))
+
+    def action_open_collected(self):
+        return self._action_lines("collected", _("Amounts Collected"))
+
+    def action_open_snapshot(self):
+        """The snapshot rows behind the open amount at the end of the period."""
+        self.ensure_one()
+        self.check_access("read")
+        domain = [("company_id", "=", self.company_id.id), ("snapshot_date", "=", self.date_end)]
+        if self.dimension == "salesperson":
+            domain.append(("salesperson_id", "=", self.user_id.id))
+        elif self.dimension == "collector":
+            domain.append(("collector_id", "=", self.user_id.id))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Aging Snapshot"),
+            "res_model": "debt.aging.snapshot",
+            "view_mode": "list,pivot,graph",
+            "domain": domain,
+            "context": {"create": False},
+        }

@@ -7,9 +7,10 @@ in bulk SQL, and payments received over the last 60 days (``_seed.seed`` and ``_
 - the snapshot of a past day (``--past-days`` ago), rebuilt from the reconciliations dated after it (a backfill);
 - a year of daily snapshots (``--days``): the rows of today's snapshot copied to each of the past days in bulk SQL,
   their amounts varied by a hash of the day (the daily job's rows of a year, as many per day as today's);
-- the indicators of the company (every month and rolling period, ``dimension = company``) and of one collector
-  (the one with the most rows; as a manager and as that collector, under their record rules), read from
-  ``debt.collection.indicator`` over that year of snapshots and the ledger's posted receivable items
+- the indicators computed from that year of snapshots and the ledger's posted receivable items and stored
+  (``debt.collection.indicator._refresh``: what the daily job does after its snapshot);
+- the indicators the dashboard reads, of the company (every month and rolling period, ``dimension = company``) and
+  of one collector (the one with the most rows; as a manager and as that collector, under their record rules)
   (aim: under 1 s each).
 
 Run it with ``bash scripts/bench.sh bench/snapshot.py`` (or ``make bench``). Options: ``--customers``, ``--items``,
@@ -81,6 +82,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="reuse an existing seeded database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--keep-snapshots", action="store_true",
+                        help="commit the year of snapshots (with --keep: to study the queries afterwards)")
+    parser.add_argument("--no-indicators", action="store_true", help="stop after seeding the snapshots")
     args = parser.parse_args()
 
     _seed.print_machine()
@@ -121,8 +125,16 @@ def main():
             cr.execute("SELECT COUNT(*) FROM debt_aging_snapshot")
             print(f"a year of snapshots: {args.days} days seeded ({rows:,} rows), {cr.fetchone()[0]:,} rows in all")
 
+            if args.keep_snapshots:
+                cr.commit()
+            if args.no_indicators:
+                return
             Indicator = env["debt.collection.indicator"]
             result = {}
+            _seed.timeit(cr, lambda: Indicator._refresh(company), runs=args.runs,
+                         label="indicators computed and stored for the company (the daily job's refresh)")
+            cr.execute("SELECT COUNT(*) FROM debt_collection_indicator")
+            print(f"  -> {cr.fetchone()[0]:,} indicator rows")
 
             def company_figures():
                 result["company"] = Indicator.search_read(

@@ -171,15 +171,16 @@ class DebtAgingSnapshot(models.Model):
 
     @api.model
     def _cron_take_snapshots(self):
-        """Daily job: each company's snapshot of its today (the day in its time zone), then the retention purge. A
-        re-run the same day replaces that day; each company is committed on its own (a killed run keeps those
-        done)."""
+        """Daily job: each company's snapshot of its today (the day in its time zone), the retention purge, then its
+        collection indicators computed again (``debt.collection.indicator``). A re-run the same day replaces that
+        day; each company is committed on its own (a killed run keeps those done)."""
         companies = self.env["res.company"].sudo().search([])
         no_customer = self.env["res.partner"]
         for done, company in enumerate(companies, start=1):
             today = customer_today(no_customer, company)
             self._take_snapshots(today, company)
             self._purge_snapshots(company, today)
+            self.env["debt.collection.indicator"].sudo()._refresh(company)  # sudo: engine-owned rows
             _logger.info("debt collection: aging snapshot of %s taken for %s", today, company.name)
             if job_commits(self.env):
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .sql_common import collector_sql
@@ -9,7 +10,9 @@ DIMENSIONS = [("company", "Company"), ("salesperson", "Salesperson"), ("collecto
 
 class DebtCollectionIndicator(models.Model):
     """Receivable indicators per period (each month, and the 3 months to each month's end), company, and salesperson
-    or collector: an SQL view over the daily aging snapshots and the posted receivable items.
+    or collector, computed in SQL from the daily aging snapshots and the posted receivable items, and stored: the
+    daily snapshot job refreshes them after its snapshots (and a rebuild of past days after its days), so that the
+    screens and the dashboard read a few hundred rows instead of the ledger.
 
     One row per period, company and figure holder (``dimension``: the company as a whole, one salesperson, one
     collector), so that each row's ratios are exact; a pivot's totals of a ratio are averages of rows (the dashboard
@@ -18,15 +21,15 @@ class DebtCollectionIndicator(models.Model):
     - the open amounts (start, end, not yet due) come from the snapshots: the end is the last snapshot day of the
       period (so a month still running ends on the latest snapshot), the start the last snapshot day before the
       period; they belong to whoever held the customers on those days;
-    - the sales (invoices, credit notes and receipts: the receivable side of the posted customer documents) and the
-      amounts collected (payments and bank statement lines booked on receivable accounts) are those dated from the
-      period's first day to its end, and belong to the customers' salesperson and collector now;
+    - the sales (the receivable side of the entries of sale journals: invoices, credit notes, receipts) and the
+      amounts collected (payments and bank statement lines booked on receivable accounts) are those dated in the
+      period's months, up to each month's end snapshot, and belong to the customers' salesperson and collector at
+      the time of the refresh;
     - amounts are in company currency, as on the ledger.
     """
 
     _name = "debt.collection.indicator"
     _description = "Collection Indicator"
-    _auto = False
     _order = "date_start desc, company_id, dimension, user_id"
     _rec_name = "date_start"
 
@@ -39,9 +42,9 @@ class DebtCollectionIndicator(models.Model):
     days = fields.Integer(readonly=True, aggregator="max")
     is_latest = fields.Boolean(string="Latest Period", readonly=True,
                                help="The period ending on the company's latest snapshot day.")
-    company_id = fields.Many2one("res.company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one("res.currency", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson / Collector", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson / Collector", readonly=True, ondelete="cascade")
     ar_begin = fields.Monetary(string="Open at Start", readonly=True)
     ar_end = fields.Monetary(string="Open at End", readonly=True)
     ar_current = fields.Monetary(string="Not Due at End", readonly=True)
@@ -55,33 +58,73 @@ class DebtCollectionIndicator(models.Model):
     cei = fields.Float(string="CEI (%)", readonly=True, aggregator="avg", digits=(16, 1))
     overdue_share = fields.Float(string="Overdue Share (%)", readonly=True, aggregator="avg", digits=(16, 1))
 
-    @property
-    def _table_query(self):
-        return self._indicator_query()
+    @api.model
+    def _refresh(self, companies):
+        """Compute again the indicators of ``companies``: one ``DELETE`` and one ``INSERT ... SELECT`` (the query of
+        :meth:`_indicator_query`) for them all."""
+        if not companies:
+            return 0
+        self.env.flush_all()
+        company_ids = tuple(companies.ids)
+        self.env.cr.execute(SQL("DELETE FROM debt_collection_indicator WHERE company_id IN %s", company_ids))
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO debt_collection_indicator (
+                period, dimension, date_start, date_end, date_begin_snapshot, days, is_latest, company_id,
+                currency_id, user_id, ar_begin, ar_end, ar_current, ar_overdue, credit_sales, collected, dso,
+                dso_average, best_dso, days_delinquent, cei, overdue_share,
+                create_uid, write_uid, create_date, write_date)
+            SELECT i.*, %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+              FROM (%(query)s) i
+            """, query=self._indicator_query(company_ids), uid=self.env.uid))
+        count = self.env.cr.rowcount
+        self.invalidate_model()
+        return count
 
     @api.model
-    def _indicator_query(self):
+    def action_refresh(self):
+        """Managers' button: compute the indicators of the companies they work in again, now."""
+        if not self.env.user.has_group("debt_collection.group_debt_collection_manager"):
+            raise AccessError(_("Only collection managers can refresh the collection indicators."))
+        # sudo: the rows are engine-owned (read-only to everyone); the manager is checked above
+        self.sudo()._refresh(self.env.companies)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    @api.model
+    def _receivable_account_ids(self):
+        self.env.cr.execute(SQL("SELECT id FROM account_account WHERE account_type = 'asset_receivable'"))
+        return tuple(row[0] for row in self.env.cr.fetchall()) or (None,)
+
+    @api.model
+    def _indicator_query(self, company_ids):
+        """The indicators of the companies ``company_ids`` (a tuple of ids), as a query of the table's columns in
+        order (``period`` ... ``overdue_share``)."""
         return SQL(
             """
-            WITH months AS (
+            WITH days AS (
+                SELECT id, company_id, snapshot_date FROM debt_aging_snapshot_day WHERE company_id IN %(companies)s
+            ), months AS (
                 SELECT d.company_id, m.month::date AS month
                   FROM (SELECT company_id, MIN(snapshot_date) AS first_date, MAX(snapshot_date) AS last_date
-                          FROM debt_aging_snapshot_day GROUP BY company_id) d
+                          FROM days GROUP BY company_id) d
                  CROSS JOIN LATERAL generate_series(date_trunc('month', d.first_date), d.last_date, interval '1 month')
                        m(month)
-            ), periods AS (
-                SELECT mo.company_id, k.period, k.date_start, e.snapshot_date AS date_end, e.id AS end_day_id,
-                       b.id AS begin_day_id, b.snapshot_date AS begin_date
+            ), month_ends AS (
+                -- each month's end: the last day taken in it (the flows of a month stop there)
+                SELECT mo.company_id, mo.month, e.id AS day_id, e.snapshot_date AS date_end
                   FROM months mo
-                 CROSS JOIN LATERAL (VALUES ('month', mo.month), ('rolling_3', (mo.month - interval '2 months')::date))
-                       k(period, date_start)
-                 -- the end: the last day taken in the month; the start: the last day taken before the period
-                 CROSS JOIN LATERAL (SELECT x.id, x.snapshot_date FROM debt_aging_snapshot_day x
+                 CROSS JOIN LATERAL (SELECT x.id, x.snapshot_date FROM days x
                                       WHERE x.company_id = mo.company_id AND x.snapshot_date >= mo.month
                                         AND x.snapshot_date < mo.month + interval '1 month'
                                    ORDER BY x.snapshot_date DESC LIMIT 1) e
-             LEFT JOIN LATERAL (SELECT x.id, x.snapshot_date FROM debt_aging_snapshot_day x
-                                 WHERE x.company_id = mo.company_id AND x.snapshot_date < k.date_start
+            ), periods AS (
+                SELECT me.company_id, k.period, k.date_start, me.month AS last_month, me.date_end,
+                       me.day_id AS end_day_id, b.id AS begin_day_id, b.snapshot_date AS begin_date
+                  FROM month_ends me
+                 CROSS JOIN LATERAL (VALUES ('month', me.month), ('rolling_3', (me.month - interval '2 months')::date))
+                       k(period, date_start)
+             LEFT JOIN LATERAL (SELECT x.id, x.snapshot_date FROM days x
+                                 WHERE x.company_id = me.company_id AND x.snapshot_date < k.date_start
                               ORDER BY x.snapshot_date DESC LIMIT 1) b ON TRUE
             ), stock AS (
                 SELECT p.period, p.date_start, p.company_id, s.salesperson_id, s.collector_id,
@@ -89,29 +132,38 @@ class DebtCollectionIndicator(models.Model):
                        SUM(s.amount) FILTER (WHERE s.day_id = p.end_day_id) AS ar_end,
                        SUM(s.amount) FILTER (WHERE s.day_id = p.end_day_id AND NOT s.overdue) AS ar_current
                   FROM periods p
-                  JOIN debt_aging_snapshot s ON s.day_id IN (p.begin_day_id, p.end_day_id)
+                  JOIN debt_aging_snapshot s ON s.day_id = p.begin_day_id OR s.day_id = p.end_day_id
               GROUP BY 1, 2, 3, 4, 5
-            ), lines AS (
-                -- each customer's sales and collections of each day (then placed in the periods): the receivable
-                -- side of the posted documents, dated from the first period's start
-                SELECT aml.company_id, aml.date, cp.user_id AS salesperson_id, %(collector)s AS collector_id,
-                       SUM(aml.balance) FILTER (WHERE mv.move_type IN ('out_invoice', 'out_refund', 'out_receipt'))
-                           AS credit_sales,
-                       -SUM(aml.balance) FILTER (WHERE mv.origin_payment_id IS NOT NULL
-                                                   OR mv.statement_line_id IS NOT NULL) AS collected
+            ), own AS (
+                -- each customer's sales and collections of each month, up to the month's end snapshot: one pass
+                -- over the receivable items, then a row per customer and month
+                SELECT aml.company_id, me.month, p.commercial_partner_id AS partner_id,
+                       SUM(aml.balance) FILTER (WHERE j.type = 'sale' AND aml.payment_id IS NULL
+                                                  AND aml.statement_line_id IS NULL) AS credit_sales,
+                       -SUM(aml.balance) FILTER (WHERE aml.payment_id IS NOT NULL
+                                                   OR aml.statement_line_id IS NOT NULL) AS collected
                   FROM account_move_line aml
-                  JOIN account_account acc ON acc.id = aml.account_id AND acc.account_type = 'asset_receivable'
-                  JOIN account_move mv ON mv.id = aml.move_id
+                  JOIN month_ends me ON me.company_id = aml.company_id
+                                    AND me.month = date_trunc('month', aml.date)::date
+                  JOIN account_journal j ON j.id = aml.journal_id
                   JOIN res_partner p ON p.id = aml.partner_id
-                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE aml.parent_state = 'posted'
-                   AND aml.date >= (SELECT MIN(date_start) FROM periods)
+                   AND aml.account_id IN %(accounts)s
+                   AND aml.company_id IN %(companies)s
+                   AND aml.date >= (SELECT MIN(month) FROM months)
+                   AND aml.date <= me.date_end
+              GROUP BY 1, 2, 3
+            ), monthly_flow AS (
+                SELECT o.company_id, o.month, cp.user_id AS salesperson_id, %(collector)s AS collector_id,
+                       SUM(o.credit_sales) AS credit_sales, SUM(o.collected) AS collected
+                  FROM own o
+                  JOIN res_partner cp ON cp.id = o.partner_id
               GROUP BY 1, 2, 3, 4
             ), flow AS (
-                SELECT p.period, p.date_start, p.company_id, l.salesperson_id, l.collector_id,
-                       SUM(l.credit_sales) AS credit_sales, SUM(l.collected) AS collected
-                  FROM lines l
-                  JOIN periods p ON p.company_id = l.company_id AND l.date BETWEEN p.date_start AND p.date_end
+                SELECT p.period, p.date_start, p.company_id, f.salesperson_id, f.collector_id,
+                       SUM(f.credit_sales) AS credit_sales, SUM(f.collected) AS collected
+                  FROM periods p
+                  JOIN monthly_flow f ON f.company_id = p.company_id AND f.month BETWEEN p.date_start AND p.last_month
               GROUP BY 1, 2, 3, 4, 5
             ), cells AS (
                 SELECT COALESCE(s.period, f.period) AS period, COALESCE(s.date_start, f.date_start) AS date_start,
@@ -135,34 +187,33 @@ class DebtCollectionIndicator(models.Model):
                   FROM cells c
               GROUP BY c.period, c.date_start, c.company_id, GROUPING SETS ((), (c.salesperson_id), (c.collector_id))
             )
-            SELECT row_number() OVER (ORDER BY f.date_start, f.period, f.company_id, f.dimension, f.user_id) AS id,
-                   f.period, f.dimension, f.date_start, p.date_end, p.begin_date AS date_begin_snapshot,
-                   p.date_end - f.date_start + 1 AS days,
-                   p.date_end = MAX(p.date_end) OVER (PARTITION BY f.company_id) AS is_latest,
+            SELECT f.period, f.dimension, f.date_start, p.date_end, p.begin_date,
+                   p.date_end - f.date_start + 1,
+                   p.date_end = MAX(p.date_end) OVER (PARTITION BY f.company_id),
                    f.company_id, comp.currency_id, f.user_id,
-                   f.ar_begin, f.ar_end, f.ar_current, f.ar_end - f.ar_current AS ar_overdue,
-                   f.credit_sales, f.collected,
-                   CASE WHEN f.credit_sales > 0 THEN f.ar_end / f.credit_sales * (p.date_end - f.date_start + 1) END
-                       AS dso,
+                   f.ar_begin, f.ar_end, f.ar_current, f.ar_end - f.ar_current, f.credit_sales, f.collected,
+                   -- DSO (period-end), DSO (average balance), best possible DSO, average days delinquent
+                   CASE WHEN f.credit_sales > 0 THEN f.ar_end / f.credit_sales * (p.date_end - f.date_start + 1) END,
                    CASE WHEN f.credit_sales > 0 AND p.begin_day_id IS NOT NULL
-                        THEN (f.ar_begin + f.ar_end) / 2 / f.credit_sales * (p.date_end - f.date_start + 1) END
-                       AS dso_average,
-                   CASE WHEN f.credit_sales > 0 THEN f.ar_current / f.credit_sales * (p.date_end - f.date_start + 1) END
-                       AS best_dso,
+                        THEN (f.ar_begin + f.ar_end) / 2 / f.credit_sales * (p.date_end - f.date_start + 1) END,
                    CASE WHEN f.credit_sales > 0
-                        THEN (f.ar_end - f.ar_current) / f.credit_sales * (p.date_end - f.date_start + 1) END
-                       AS days_delinquent,
+                        THEN f.ar_current / f.credit_sales * (p.date_end - f.date_start + 1) END,
+                   CASE WHEN f.credit_sales > 0
+                        THEN (f.ar_end - f.ar_current) / f.credit_sales * (p.date_end - f.date_start + 1) END,
+                   -- CEI, overdue share
                    CASE WHEN p.begin_day_id IS NOT NULL AND f.ar_begin + f.credit_sales - f.ar_current > 0
                         THEN (f.ar_begin + f.credit_sales - f.ar_end) * 100
                              / (f.ar_begin + f.credit_sales - f.ar_current)
-                   END AS cei,
-                   CASE WHEN f.ar_end > 0 THEN (f.ar_end - f.ar_current) * 100 / f.ar_end END AS overdue_share
+                   END,
+                   CASE WHEN f.ar_end > 0 THEN (f.ar_end - f.ar_current) * 100 / f.ar_end END
               FROM figures f
               JOIN periods p ON p.company_id = f.company_id AND p.period = f.period AND p.date_start = f.date_start
               JOIN res_company comp ON comp.id = f.company_id
              WHERE f.dimension = 'company' OR f.user_id IS NOT NULL
             """,
-            collector=collector_sql("cp", SQL("aml.company_id")),
+            companies=company_ids,
+            accounts=self._receivable_account_ids(),
+            collector=collector_sql("cp", SQL("o.company_id")),
         )
 
     # Drill-down
@@ -171,8 +222,8 @@ class DebtCollectionIndicator(models.Model):
         ("collected"): one query, the view's own conditions."""
         self.ensure_one()
         self.check_access("read")
-        move_types = SQL("mv.move_type IN ('out_invoice', 'out_refund', 'out_receipt')") if kind == "sales" else \
-            SQL("(mv.origin_payment_id IS NOT NULL OR mv.statement_line_id IS NOT NULL)")
+        kind_filter = SQL("j.type = 'sale' AND aml.payment_id IS NULL AND aml.statement_line_id IS NULL") \
+            if kind == "sales" else SQL("(aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL)")
         owner = SQL("TRUE")
         if self.dimension == "salesperson":
             owner = SQL("cp.user_id = %s", self.user_id.id)
@@ -181,12 +232,12 @@ class DebtCollectionIndicator(models.Model):
         self.env.cr.execute(SQL(
             """SELECT aml.id FROM account_move_line aml
                  JOIN account_account acc ON acc.id = aml.account_id AND acc.account_type = 'asset_receivable'
-                 JOIN account_move mv ON mv.id = aml.move_id
+                 JOIN account_journal j ON j.id = aml.journal_id
                  JOIN res_partner p ON p.id = aml.partner_id
                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
                 WHERE aml.parent_state = 'posted' AND aml.company_id = %s AND aml.date BETWEEN %s AND %s
                   AND %s AND %s""",
-            self.company_id.id, self.date_start, self.date_end, move_types, owner))
+            self.company_id.id, self.date_start, self.date_end, kind_filter, owner))
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _action_lines(self, kind, name):

@@ -79,6 +79,11 @@ class TestAgingSnapshot(SnapshotCommon):
             ("dc_snap_c2", 1): (500.0, 1, 1),
             ("dc_snap_c2", 4): (200.0, 1, 1),
         })
+        # and the indicators computed again: June's period ends today
+        june = self.env["debt.collection.indicator"].search([
+            ("company_id", "=", self.company.id), ("dimension", "=", "company"), ("period", "=", "month"),
+            ("date_start", "=", date(2026, 6, 1))])
+        self.assertEqual((june.date_end, june.ar_end), (TODAY, 1100.0 + 700.0))
         self.assertFalse(self.april.exists())  # older than 30 days
         self.assertTrue(self.may.exists())
         self.assertFalse(self.env["debt.aging.snapshot"].search([("snapshot_date", "=", APRIL_30)]))

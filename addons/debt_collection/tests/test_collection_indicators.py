@@ -1,7 +1,9 @@
 from datetime import date
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from .common import TODAY
 from .common_snapshot import APRIL_30, MAY_31, SnapshotCommon
 
 MAY_1 = date(2026, 5, 1)
@@ -18,6 +20,7 @@ class TestCollectionIndicators(SnapshotCommon):
         cls.env["debt.aging.snapshot"]._take_snapshots(APRIL_30, cls.company)
         cls._may()
         cls.env["debt.aging.snapshot"]._take_snapshots(MAY_31, cls.company)
+        cls.env["debt.collection.indicator"]._refresh(cls.company)
 
     def _row(self, dimension, user=None, period="month", date_start=MAY_1, model=None):
         rows = (model or self.env["debt.collection.indicator"]).search([
@@ -116,6 +119,18 @@ class TestCollectionIndicators(SnapshotCommon):
         everything = Indicator.with_user(self.collection_manager).search([
             ("company_id", "=", self.company.id), ("period", "=", "month"), ("date_start", "=", MAY_1)])
         self.assertEqual(set(everything.mapped("dimension")), {"company", "salesperson", "collector"})
+
+    def test_refresh_by_managers_only(self):
+        with self.assertRaises(AccessError):
+            self.env["debt.collection.indicator"].with_user(self.collector_1).action_refresh()
+        # a payment of 100 on B on 28 May, registered after the refresh: counted once the indicators are refreshed
+        self._pay(self.inv_b, 100.0, (TODAY - date(2026, 5, 28)).days)
+        self.assertAlmostEqual(self._row("collector", self.collector_1).collected, 400.0, places=2)
+        self.env["debt.collection.indicator"].with_user(self.collection_manager).action_refresh()
+        self.assertAlmostEqual(self._row("collector", self.collector_1).collected, 400.0 + 100.0, places=2)
+        # rows are written by the refresh alone
+        with self.assertRaises(AccessError):
+            self._row("company").with_user(self.collection_manager).write({"dso": 1.0})
 
     def test_dashboard_reads_the_indicators(self):
         """Every pivot and chart of the Collections dashboard names fields that exist and a domain that runs; a

@@ -66,6 +66,8 @@ class DebtAgingSnapshotBackfill(models.TransientModel):
         snapshots = self.env["debt.aging.snapshot"]
         for date in dates:
             snapshots._take_snapshots(date, companies, backfilled=True)
+        # sudo: the indicators are engine-owned rows; the manager is checked above
+        self.env["debt.collection.indicator"].sudo()._refresh(companies)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

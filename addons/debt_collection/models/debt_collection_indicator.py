@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..tools.indicator_periods import add_months, indicator_periods
 from .sql_common import collector_sql
 
 PERIODS = [("month", "Month"), ("rolling_3", "Rolling 3 months")]
@@ -67,6 +70,10 @@ class DebtCollectionIndicator(models.Model):
         self.env.flush_all()
         company_ids = tuple(companies.ids)
         self.env.cr.execute(SQL("DELETE FROM debt_collection_indicator WHERE company_id IN %s", company_ids))
+        query = self._indicator_query(company_ids)
+        if query is None:
+            self.invalidate_model()
+            return 0
         self.env.cr.execute(SQL(
             """
             INSERT INTO debt_collection_indicator (
@@ -76,7 +83,7 @@ class DebtCollectionIndicator(models.Model):
                 create_uid, write_uid, create_date, write_date)
             SELECT i.*, %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
               FROM (%(query)s) i
-            """, query=self._indicator_query(company_ids), uid=self.env.uid))
+            """, query=query, uid=self.env.uid))
         count = self.env.cr.rowcount
         self.invalidate_model()
         return count
@@ -91,41 +98,53 @@ class DebtCollectionIndicator(models.Model):
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
+    def _sale_journal_ids(self, company_ids):
+        self.env.cr.execute(SQL("SELECT id FROM account_journal WHERE type = 'sale' AND company_id IN %s", company_ids))
+        return tuple(row[0] for row in self.env.cr.fetchall()) or (None,)
+
+    @api.model
     def _receivable_account_ids(self):
         self.env.cr.execute(SQL("SELECT id FROM account_account WHERE account_type = 'asset_receivable'"))
         return tuple(row[0] for row in self.env.cr.fetchall()) or (None,)
 
     @api.model
+    def _periods_sql(self, company_ids):
+        """The periods of the companies (``tools/indicator_periods.py``, from the days taken: one small query), as
+        the SQL of a ``VALUES`` list (PostgreSQL then knows how many there are), with the first and last day they
+        cover and the condition that leaves out the days of a month after its end snapshot; (None, None, None, None)
+        without any snapshot."""
+        self.env.cr.execute(SQL(
+            "SELECT company_id, id, snapshot_date FROM debt_aging_snapshot_day WHERE company_id IN %s", company_ids))
+        periods = indicator_periods(self.env.cr.fetchall())
+        if not periods:
+            return None, None, None, None
+        # the days of a month after its end snapshot (days not taken at the end of a month) are left out of its
+        # flows: the month's open amounts stop at its end snapshot (usually there are none)
+        gaps = [
+            SQL("NOT (aml.company_id = %s AND aml.date > %s AND aml.date < %s)",
+                p["company_id"], p["date_end"], add_months(p["last_month"], 1))
+            for p in periods
+            if p["period"] == "month" and p["date_end"] < add_months(p["last_month"], 1) - timedelta(days=1)
+        ]
+        return SQL(", ").join(
+            SQL("(%s::int, %s::varchar, %s::date, %s::date, %s::date, %s::int, %s::int, %s::date)",
+                p["company_id"], p["period"], p["date_start"], p["last_month"], p["date_end"], p["end_day_id"],
+                p["begin_day_id"], p["begin_date"])
+            for p in periods
+        ), min(p["date_start"] for p in periods), max(p["date_end"] for p in periods), \
+            SQL(" AND ").join(gaps) if gaps else SQL("TRUE")
+
+    @api.model
     def _indicator_query(self, company_ids):
         """The indicators of the companies ``company_ids`` (a tuple of ids), as a query of the table's columns in
-        order (``period`` ... ``overdue_share``)."""
+        order (``period`` ... ``overdue_share``); None without any snapshot."""
+        periods, first_day, last_day, gaps = self._periods_sql(company_ids)
+        if periods is None:
+            return None
         return SQL(
             """
-            WITH days AS (
-                SELECT id, company_id, snapshot_date FROM debt_aging_snapshot_day WHERE company_id IN %(companies)s
-            ), months AS (
-                SELECT d.company_id, m.month::date AS month
-                  FROM (SELECT company_id, MIN(snapshot_date) AS first_date, MAX(snapshot_date) AS last_date
-                          FROM days GROUP BY company_id) d
-                 CROSS JOIN LATERAL generate_series(date_trunc('month', d.first_date), d.last_date, interval '1 month')
-                       m(month)
-            ), month_ends AS (
-                -- each month's end: the last day taken in it (the flows of a month stop there)
-                SELECT mo.company_id, mo.month, e.id AS day_id, e.snapshot_date AS date_end
-                  FROM months mo
-                 CROSS JOIN LATERAL (SELECT x.id, x.snapshot_date FROM days x
-                                      WHERE x.company_id = mo.company_id AND x.snapshot_date >= mo.month
-                                        AND x.snapshot_date < mo.month + interval '1 month'
-                                   ORDER BY x.snapshot_date DESC LIMIT 1) e
-            ), periods AS (
-                SELECT me.company_id, k.period, k.date_start, me.month AS last_month, me.date_end,
-                       me.day_id AS end_day_id, b.id AS begin_day_id, b.snapshot_date AS begin_date
-                  FROM month_ends me
-                 CROSS JOIN LATERAL (VALUES ('month', me.month), ('rolling_3', (me.month - interval '2 months')::date))
-                       k(period, date_start)
-             LEFT JOIN LATERAL (SELECT x.id, x.snapshot_date FROM days x
-                                 WHERE x.company_id = me.company_id AND x.snapshot_date < k.date_start
-                              ORDER BY x.snapshot_date DESC LIMIT 1) b ON TRUE
+            WITH periods (company_id, period, date_start, last_month, date_end, end_day_id, begin_day_id, begin_date)
+                 AS (VALUES %(periods)s
             ), stock AS (
                 SELECT p.period, p.date_start, p.company_id, s.salesperson_id, s.collector_id,
                        SUM(s.amount) FILTER (WHERE s.day_id = p.begin_day_id) AS ar_begin,
@@ -134,30 +153,29 @@ class DebtCollectionIndicator(models.Model):
                   FROM periods p
                   JOIN debt_aging_snapshot s ON s.day_id = p.begin_day_id OR s.day_id = p.end_day_id
               GROUP BY 1, 2, 3, 4, 5
-            ), own AS (
-                -- each customer's sales and collections of each month, up to the month's end snapshot: one pass
-                -- over the receivable items, then a row per customer and month
-                SELECT aml.company_id, me.month, p.commercial_partner_id AS partner_id,
-                       SUM(aml.balance) FILTER (WHERE j.type = 'sale' AND aml.payment_id IS NULL
+            ), owners AS (
+                -- each contact's salesperson and collector (those of its commercial partner) now, per company
+                SELECT p.id AS partner_id, comp.id AS company_id, cp.user_id AS salesperson_id,
+                       %(collector)s AS collector_id
+                  FROM res_partner p
+                  JOIN res_partner cp ON cp.id = p.commercial_partner_id
+                 CROSS JOIN res_company comp
+                 WHERE comp.id IN %(companies)s
+            ), monthly_flow AS (
+                -- the sales and collections of each month and owner: one pass over the receivable items of the
+                -- months (up to each month's end snapshot), joined to their contact's owners, a few groups
+                SELECT aml.company_id, date_trunc('month', aml.date)::date AS month, o.salesperson_id, o.collector_id,
+                       SUM(aml.balance) FILTER (WHERE aml.journal_id IN %(sale_journals)s AND aml.payment_id IS NULL
                                                   AND aml.statement_line_id IS NULL) AS credit_sales,
                        -SUM(aml.balance) FILTER (WHERE aml.payment_id IS NOT NULL
                                                    OR aml.statement_line_id IS NOT NULL) AS collected
                   FROM account_move_line aml
-                  JOIN month_ends me ON me.company_id = aml.company_id
-                                    AND me.month = date_trunc('month', aml.date)::date
-                  JOIN account_journal j ON j.id = aml.journal_id
-                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN owners o ON o.partner_id = aml.partner_id AND o.company_id = aml.company_id
                  WHERE aml.parent_state = 'posted'
                    AND aml.account_id IN %(accounts)s
                    AND aml.company_id IN %(companies)s
-                   AND aml.date >= (SELECT MIN(month) FROM months)
-                   AND aml.date <= me.date_end
-              GROUP BY 1, 2, 3
-            ), monthly_flow AS (
-                SELECT o.company_id, o.month, cp.user_id AS salesperson_id, %(collector)s AS collector_id,
-                       SUM(o.credit_sales) AS credit_sales, SUM(o.collected) AS collected
-                  FROM own o
-                  JOIN res_partner cp ON cp.id = o.partner_id
+                   AND aml.date BETWEEN %(first_day)s AND %(last_day)s
+                   AND %(gaps)s
               GROUP BY 1, 2, 3, 4
             ), flow AS (
                 SELECT p.period, p.date_start, p.company_id, f.salesperson_id, f.collector_id,
@@ -211,9 +229,14 @@ class DebtCollectionIndicator(models.Model):
               JOIN res_company comp ON comp.id = f.company_id
              WHERE f.dimension = 'company' OR f.user_id IS NOT NULL
             """,
+            periods=periods,
             companies=company_ids,
+            first_day=first_day,
+            last_day=last_day,
             accounts=self._receivable_account_ids(),
-            collector=collector_sql("cp", SQL("o.company_id")),
+            sale_journals=self._sale_journal_ids(company_ids),
+            gaps=gaps,
+            collector=collector_sql("cp", SQL("comp.id")),
         )
 
     # Drill-down

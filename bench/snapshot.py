@@ -42,7 +42,13 @@ def update_module(db):
 
 
 def seed_year(cr, day_id, days):
-    """Copy the rows of the snapshot ``day_id`` to each of the ``days`` days before it, in bulk SQL."""
+    """Copy the rows of the snapshot ``day_id`` to each of the ``days`` days before it (replacing those days), in bulk
+    SQL."""
+    cr.execute("""
+        DELETE FROM debt_aging_snapshot_day d USING debt_aging_snapshot_day today
+         WHERE today.id = %s AND d.company_id = today.company_id
+           AND d.snapshot_date BETWEEN today.snapshot_date - %s AND today.snapshot_date - 1
+    """, [day_id, days])
     cr.execute("""
         INSERT INTO debt_aging_snapshot_day (company_id, snapshot_date, bounds, amount, item_count, backfilled,
                                              is_month_end, create_uid, write_uid, create_date, write_date)

@@ -144,3 +144,8 @@ class ResCompany(models.Model):
         for company in self:
             if company.debt_snapshot_retention_days < 0:
                 raise ValidationError(_("The number of days aging snapshots are kept cannot be negative."))
+
+
+# Aging snapshots (issue 14): the retention is bounded like the module's other numbers of the company
+COMPANY_LIMITS["debt_snapshot_retention_days"] = (0, 36500)
+DEBT_INTEGER_FIELDS += ("debt_snapshot_retention_days",)

@@ -94,9 +94,12 @@ class TestAgingSnapshot(SnapshotCommon):
             ("company_id", "=", self.company.id), ("snapshot_date", "=", TODAY)]), 1)
         self.assertTrue(self.may.exists())
 
-    def test_negative_retention_refused(self):
+    def test_retention_bounded(self):
         with self.assertRaises(UserError):
             self.company.debt_snapshot_retention_days = -1
+        with self.assertRaises(UserError):
+            self.env["res.config.settings"].create({"debt_snapshot_retention_days": 2**31})
+        self.assertEqual(self.company.debt_snapshot_retention_days, 731)
 
     def test_backfill_by_a_manager(self):
         self.april.unlink()

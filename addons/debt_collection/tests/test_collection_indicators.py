@@ -138,7 +138,9 @@ class TestCollectionIndicators(SnapshotCommon):
         dashboard = self.env.ref("debt_collection.dashboard_collections")
         self.assertIn(self.env.ref("debt_collection.group_debt_collection_user"), dashboard.group_ids)
         data = dashboard.with_user(self.collector_1).get_readonly_dashboard()["snapshot"]
-        sources = {f"pivot {pid}": (pivot["model"], pivot["domain"], [f["fieldName"] for f in pivot["rows"]],
+        sources = {f"pivot {pid}": (pivot["model"], pivot["domain"],
+                                    [f["fieldName"] + (f":{f['granularity']}" if f.get("granularity") else "")
+                                     for f in pivot["rows"]],
                                     [f["fieldName"] for f in pivot["measures"]])
                    for pid, pivot in data["pivots"].items()}
         for sheet in data["sheets"]:

@@ -62,11 +62,11 @@ def seed_year(cr, day_id, days):
     cr.execute(f"""
         INSERT INTO debt_aging_snapshot (day_id, snapshot_date, company_id, currency_id, salesperson_id, collector_id,
                                          column_id, bucket_index, overdue, category_key, amount, item_count,
-                                         customer_count, is_month_end, create_uid, write_uid, create_date, write_date)
+                                         is_month_end, create_uid, write_uid, create_date, write_date)
         SELECT nd.id, nd.snapshot_date, s.company_id, s.currency_id, s.salesperson_id, s.collector_id, s.column_id,
                s.bucket_index, s.overdue, s.category_key,
                round((s.amount * (0.7 + 0.6 * {factor}))::numeric, 2),
-               s.item_count, s.customer_count, FALSE, 1, 1, NOW(), NOW()
+               s.item_count, FALSE, 1, 1, NOW(), NOW()
           FROM debt_aging_snapshot s
           JOIN debt_aging_snapshot_day today ON today.id = s.day_id
           JOIN debt_aging_snapshot_day nd ON nd.company_id = today.company_id

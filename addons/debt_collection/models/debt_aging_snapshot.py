@@ -44,7 +44,6 @@ class DebtAgingSnapshot(models.Model):
                                     search="_search_category_ids")
     amount = fields.Monetary(string="Open Amount", readonly=True)
     item_count = fields.Integer(string="Open Items", readonly=True)
-    customer_count = fields.Integer(string="Customers", readonly=True)
 
     @api.depends("category_key")
     def _compute_category_ids(self):
@@ -107,37 +106,36 @@ class DebtAgingSnapshot(models.Model):
             self.env.cr.execute(SQL(
                 """
                 WITH %(items)s,
-                cells AS (
-                    -- per customer first (a few cells each), then per owner: the customers are counted, and the
-                    -- partners and their tags are read once per cell, not once per item
-                    SELECT partner_id, company_id, width_bucket(days_overdue, %(thresholds)s::int[]) AS bucket_index,
-                           SUM(amount) AS amount, COUNT(*) AS item_count
-                      FROM items
-                     WHERE amount != 0
-                  GROUP BY partner_id, company_id, 3
-                ), tags AS (
+                tags AS (
                     SELECT rel.partner_id, ',' || string_agg(rel.category_id::text, ',' ORDER BY rel.category_id) || ','
                            AS category_key
                       FROM res_partner_res_partner_category_rel rel
                   GROUP BY rel.partner_id
+                ), owners AS (
+                    -- each customer's salesperson, collector in the company and tags, read once per customer
+                    SELECT cp.id, cp.user_id AS salesperson_id, %(collector)s AS collector_id,
+                           COALESCE(tags.category_key, '') AS category_key
+                      FROM res_partner cp
+                 LEFT JOIN tags ON tags.partner_id = cp.id
                 )
                 INSERT INTO debt_aging_snapshot (
                     day_id, snapshot_date, company_id, currency_id, salesperson_id, collector_id, column_id,
-                    bucket_index, overdue, category_key, amount, item_count, customer_count,
+                    bucket_index, overdue, category_key, amount, item_count, is_month_end,
                     create_uid, write_uid, create_date, write_date)
-                SELECT %(day)s, %(date)s, c.company_id, %(currency)s, cp.user_id, %(collector)s,
+                -- straight from the items to a few hundred cells (no row per customer on the way)
+                SELECT %(day)s, %(date)s, %(company)s, %(currency)s, o.salesperson_id, o.collector_id,
                        (%(column_ids)s::int[])[c.bucket_index + 1], c.bucket_index, c.bucket_index > 0,
-                       COALESCE(tags.category_key, ''), SUM(c.amount), SUM(c.item_count), COUNT(*),
+                       o.category_key, SUM(c.amount), COUNT(*), FALSE,
                        %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-                  FROM cells c
-                  JOIN res_partner cp ON cp.id = c.partner_id
-             LEFT JOIN tags ON tags.partner_id = c.partner_id
-              GROUP BY c.company_id, cp.user_id, 6, c.bucket_index, tags.category_key
+                  FROM (SELECT partner_id, amount, width_bucket(days_overdue, %(thresholds)s::int[]) AS bucket_index
+                          FROM items WHERE amount != 0) c
+                  JOIN owners o ON o.id = c.partner_id
+              GROUP BY o.salesperson_id, o.collector_id, c.bucket_index, o.category_key
                 """,
                 items=report._items_cte_sql(),
                 thresholds=aging.sql_thresholds(bounds),
-                day=day.id, date=date, currency=company.currency_id.id,
-                collector=collector_sql("cp", SQL("c.company_id")),
+                day=day.id, date=date, company=company.id, currency=company.currency_id.id,
+                collector=collector_sql("cp", SQL("%s", company.id)),
                 column_ids=column_ids, uid=self.env.uid,
             ))
             self.env.cr.execute(SQL(

@@ -64,9 +64,9 @@ class SnapshotCommon(DebtCollectionCommon):
         return self.env["debt.aging.snapshot"]._take_snapshots(day, self.company)
 
     def _rows(self, day, **domain):
-        """{(collector login, column number): (amount, items, customers)} of the test's salesperson on ``day``."""
+        """{(collector login, column number): (amount, items)} of the test's salesperson on ``day``."""
         rows = self.env["debt.aging.snapshot"].search([
             ("snapshot_date", "=", day), ("company_id", "=", self.company.id), ("salesperson_id", "=", self.seller.id),
             *[(key, "=", value) for key, value in domain.items()]])
-        return {(row.collector_id.login, row.bucket_index): (round(row.amount, 2), row.item_count, row.customer_count)
+        return {(row.collector_id.login, row.bucket_index): (round(row.amount, 2), row.item_count)
                 for row in rows}

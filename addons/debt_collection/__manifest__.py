@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "debt_collection contributors",
     "website": "https://github.com/debt-collection/debt_collection",
-    "depends": ["account", "sale", "sms", "resource", "portal"],
+    "depends": ["account", "sale", "sms", "resource", "portal", "spreadsheet_dashboard"],
     "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/debt_collection_security.xml",
@@ -50,6 +50,12 @@
         "reports/debt_dossier.xml",
         "views/res_config_settings_late_charge_views.xml",
         "wizards/debt_late_charge_wizard_views.xml",
+        "security/debt_collection_indicator_security.xml",
+        "data/debt_aging_snapshot_cron.xml",
+        "wizards/debt_aging_snapshot_backfill_views.xml",
+        "views/debt_aging_snapshot_views.xml",
+        "views/debt_collection_indicator_views.xml",
+        "data/debt_collection_dashboard.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

@@ -23,3 +23,7 @@ from . import debt_balance_confirmation
 from . import debt_escalation
 from . import debt_late_charge
 from . import debt_late_charge_rule
+from . import debt_aging_snapshot_column
+from . import debt_aging_snapshot_day
+from . import debt_aging_snapshot
+from . import debt_collection_indicator

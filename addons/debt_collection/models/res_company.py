@@ -164,9 +164,24 @@ class ResCompany(models.Model):
                 raise ValidationError(_(
                     "The grace days of late-payment interest must be between 0 and %(max)s.", max=MAX_GRACE_DAYS))
 
+    # Aging snapshots (issue 14)
+    debt_snapshot_retention_days = fields.Integer(
+        string="Keep Aging Snapshots (Days)", default=731,
+        help="Daily aging snapshots older than this many days are deleted by the daily job (0: keep them all).")
+
+    @api.constrains("debt_snapshot_retention_days")
+    def _check_debt_snapshot_retention_days(self):
+        for company in self:
+            if company.debt_snapshot_retention_days < 0:
+                raise ValidationError(_("The number of days aging snapshots are kept cannot be negative."))
+
 
 # Late-payment charges: the bounds of what a manager may type (the grace days are an integer column: checked with
 # the module's other integers of the company, before they reach PostgreSQL)
 MAX_CHARGE_RATE = 100.0
 COMPANY_LIMITS["debt_charge_grace_days"] = (0, MAX_GRACE_DAYS)
 DEBT_INTEGER_FIELDS += ("debt_charge_grace_days",)
+
+# Aging snapshots (issue 14): the retention is bounded like the module's other numbers of the company
+COMPANY_LIMITS["debt_snapshot_retention_days"] = (0, 36500)
+DEBT_INTEGER_FIELDS += ("debt_snapshot_retention_days",)

@@ -21,3 +21,5 @@ class ResConfigSettings(models.TransientModel):
     debt_charge_rate = fields.Float(related="company_id.debt_charge_rate", readonly=False)
     debt_charge_grace_days = fields.Integer(related="company_id.debt_charge_grace_days", readonly=False)
     debt_charge_product_id = fields.Many2one(related="company_id.debt_charge_product_id", readonly=False)
+    debt_snapshot_retention_days = fields.Integer(
+        related="company_id.debt_snapshot_retention_days", readonly=False)

@@ -26,3 +26,5 @@ from . import test_balance_confirmation
 from . import test_balance_confirmation_http
 from . import test_escalation
 from . import test_late_charges
+from . import test_aging_snapshot
+from . import test_collection_indicators

@@ -39,6 +39,8 @@
         "views/debt_promise_settings_views.xml",
         "wizards/debt_call_summary_views.xml",
         "views/debt_call_menus.xml",
+        "views/debt_collection_activity_report_views.xml",
+        "views/debt_reminder_effectiveness_views.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

@@ -19,3 +19,5 @@ from . import debt_promise_evaluation
 from . import resource_calendar
 from . import mail_mail
 from . import mail_notification
+from . import debt_collection_activity_report
+from . import debt_reminder_effectiveness

@@ -27,25 +27,35 @@ class DebtCollectionActivityReport(models.Model):
     _description = "Collection Activity Analysis"
     _auto = False
     _order = "date desc, id desc"
+    # what the view reads: flushed by the ORM before it is queried
+    _depends = {
+        "debt.promise": ["date", "company_id", "partner_id", "user_id", "state", "amount", "amount_company",
+                         "evaluation_date", "paid_amount"],
+        "debt.call": ["date", "company_id", "partner_id", "user_id", "outcome", "channel", "duration"],
+        "res.partner": ["user_id", "debt_collector_id", "tz"],
+        "res.company": ["currency_id", "partner_id", "resource_calendar_id"],
+        "res.currency": ["decimal_places"],
+        "resource.calendar": ["tz"],
+    }
 
     kind = fields.Selection(KINDS, string="Activity", readonly=True)
     date = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     partner_category_ids = fields.Many2many(related="partner_id.category_id", string="Customer Tags")
     user_id = fields.Many2one(
         "res.users", string="Collector", readonly=True,
         help="Who made the call, or who took and follows the promise (recorded on it).")
-    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    salesperson_id = fields.Many2one("res.users", readonly=True)
     customer_collector_id = fields.Many2one(
         "res.users", string="Customer's Collector", readonly=True,
         help="The customer's collector today (else its salesperson).")
-    promise_id = fields.Many2one("debt.promise", string="Promise", readonly=True)
-    call_id = fields.Many2one("debt.call", string="Call", readonly=True)
+    promise_id = fields.Many2one("debt.promise", readonly=True)
+    call_id = fields.Many2one("debt.call", readonly=True)
     promise_state = fields.Selection(PROMISE_STATES, string="Promise Status", readonly=True)
-    call_outcome = fields.Selection(OUTCOMES, string="Call Outcome", readonly=True)
-    call_channel = fields.Selection(CALL_CHANNELS, string="Call Channel", readonly=True)
+    call_outcome = fields.Selection(OUTCOMES, readonly=True)
+    call_channel = fields.Selection(CALL_CHANNELS, readonly=True)
     promise_count = fields.Integer(string="Promises Made", readonly=True)
     promised_amount = fields.Monetary(string="Amount Promised", readonly=True)
     evaluated_count = fields.Integer(string="Promises Evaluated", readonly=True)

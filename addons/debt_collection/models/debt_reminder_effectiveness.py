@@ -27,15 +27,27 @@ class DebtReminderEffectiveness(models.Model):
     _auto = False
     _order = "sent_date desc, id desc"
     _rec_name = "reminder_id"
+    # what the view reads: flushed by the ORM before it is queried
+    _depends = {
+        "debt.reminder": ["company_id", "partner_id", "rule_id", "step_offset", "mail_state", "sms_state",
+                          "send_date", "sent_time", "state", "line_ids"],
+        "account.move.line": ["balance", "amount_currency", "currency_id", "move_id"],
+        "account.partial.reconcile": ["max_date", "amount", "debit_amount_currency", "debit_move_id",
+                                      "credit_move_id"],
+        "account.move": ["origin_payment_id", "statement_line_id"],
+        "res.partner": ["user_id", "debt_collector_id"],
+        "res.company": ["currency_id"],
+        "res.currency": ["rounding", "decimal_places"],
+    }
 
-    reminder_id = fields.Many2one("debt.reminder", string="Reminder", readonly=True)
+    reminder_id = fields.Many2one("debt.reminder", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     partner_category_ids = fields.Many2many(related="partner_id.category_id", string="Customer Tags")
-    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    salesperson_id = fields.Many2one("res.users", readonly=True)
     collector_id = fields.Many2one(
-        "res.users", string="Collector", readonly=True,
+        "res.users", readonly=True,
         help="The customer's collector today (else its salesperson): a reminder has no collector of its own.")
     rule_id = fields.Many2one("debt.reminder.rule", string="Reminder Rule", readonly=True)
     step_offset = fields.Integer(string="Step (Days From Due Date)", readonly=True, aggregator=None)

@@ -16,8 +16,9 @@ class DebtReminderEffectiveness(models.Model):
     """One row per reminder that went out (queued, sent or partly sent): the open amount of its items on the day
     it was sent, and what of it the customer paid in the 7 and 14 days that followed, and so far.
 
-    "Paid" is what payments and bank statement lines reconciled with the reminded items, on a reconciliation
-    dated from the day of sending; a credit note cancels a debt rather than paying it and does not count.
+    "Paid" is what was reconciled with the reminded items (payments, bank statement lines, other entries), on a
+    reconciliation dated from the day of sending; a credit note cancels a debt rather than paying it and does
+    not count.
     Each item is measured in its own currency, and valued at its open amount in company currency on the day
     of sending: an exchange difference is not a payment (README, worked examples).
     """
@@ -34,7 +35,7 @@ class DebtReminderEffectiveness(models.Model):
         "account.move.line": ["balance", "amount_currency", "currency_id", "move_id"],
         "account.partial.reconcile": ["max_date", "amount", "debit_amount_currency", "debit_move_id",
                                       "credit_move_id"],
-        "account.move": ["origin_payment_id", "statement_line_id"],
+        "account.move": ["move_type"],
         "res.partner": ["user_id", "debt_collector_id"],
         "res.company": ["currency_id"],
         "res.currency": ["rounding", "decimal_places"],
@@ -62,7 +63,8 @@ class DebtReminderEffectiveness(models.Model):
         "currency.")
     paid_7_amount = fields.Monetary(
         string="Paid Within 7 Days", readonly=True,
-        help="Paid by payments reconciled with the reminded items, dated from the day of sending to 7 days after.")
+        help="Reconciled with the reminded items (credit notes excepted) on a day from the day of sending to 7 days "
+        "after.")
     paid_14_amount = fields.Monetary(string="Paid Within 14 Days", readonly=True)
     paid_amount = fields.Monetary(string="Paid So Far", readonly=True)
     paid_7_rate = fields.Float(
@@ -99,11 +101,11 @@ class DebtReminderEffectiveness(models.Model):
                  WHERE r.state IN %(gone)s AND r.sent_time IS NOT NULL
             ), rec AS (
                 -- the partial reconciliations of each reminded item (the invoice side, debit), in its own currency;
-                -- "pay": the counterpart is a payment or a bank statement line (not a credit note, not an
-                -- exchange difference)
+                -- "pay": the counterpart is not a credit note (which cancels the debt rather than paying it); an
+                -- exchange difference has no amount in the item's currency, so it counts for nothing
                 SELECT rem.id AS reminder_id, rem.sent_date, aml.id AS line_id, aml.balance, aml.amount_currency,
                        cur.rounding, apr.max_date, apr.amount, apr.debit_amount_currency,
-                       (cm.origin_payment_id IS NOT NULL OR cm.statement_line_id IS NOT NULL) AS pay
+                       cm.move_type IS DISTINCT FROM 'out_refund' AS pay
                   FROM rem
                   JOIN debt_reminder_move_line_rel rel ON rel.reminder_id = rem.id
                   JOIN account_move_line aml ON aml.id = rel.move_line_id

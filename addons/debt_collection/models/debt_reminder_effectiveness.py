@@ -90,7 +90,7 @@ class DebtReminderEffectiveness(models.Model):
         reconciliations of the item (``account_partial_reconcile``) in one pass, no query per reminder."""
         return SQL(
             """
-            WITH rem AS (
+            WITH rem AS NOT MATERIALIZED (
                 SELECT r.id, r.company_id, r.partner_id, r.rule_id, r.step_offset,
                        CASE WHEN r.mail_state IN ('queued', 'sent') AND r.sms_state IN ('queued', 'sent') THEN 'both'
                             WHEN r.sms_state IN ('queued', 'sent') THEN 'sms'
@@ -99,66 +99,52 @@ class DebtReminderEffectiveness(models.Model):
                        COALESCE(r.send_date, (r.sent_time AT TIME ZONE 'UTC')::date) AS sent_date
                   FROM debt_reminder r
                  WHERE r.state IN %(gone)s AND r.sent_time IS NOT NULL
-            ), rec AS (
-                -- the partial reconciliations of each reminded item (the invoice side, debit), in its own currency;
-                -- "pay": the counterpart is not a credit note (which cancels the debt rather than paying it); an
-                -- exchange difference has no amount in the item's currency, so it counts for nothing
-                SELECT rem.id AS reminder_id, rem.sent_date, aml.id AS line_id, aml.balance, aml.amount_currency,
-                       cur.rounding, apr.max_date, apr.amount, apr.debit_amount_currency,
-                       cm.move_type IS DISTINCT FROM 'out_refund' AS pay
+            ), refund_line AS (
+                -- the lines of credit notes: a credit note cancels a debt rather than paying it
+                SELECT cl.id
+                  FROM account_move_line cl
+                 WHERE cl.move_id IN (SELECT m.id FROM account_move m WHERE m.move_type = 'out_refund')
+            ), item AS (
+                -- each reminded item (its partial reconciliations on the invoice side, debit), in company currency
+                -- and in its own: open at the start of the day of sending, and what was reconciled with it from
+                -- that day, credit notes excepted (an exchange difference has no amount in the item's currency)
+                SELECT rem.id AS reminder_id,
+                       aml.balance - COALESCE(SUM(apr.amount) FILTER (WHERE apr.max_date < rem.sent_date), 0)
+                           AS open_company,
+                       aml.amount_currency
+                           - COALESCE(SUM(apr.debit_amount_currency) FILTER (WHERE apr.max_date < rem.sent_date), 0)
+                           AS open_currency,
+                       COALESCE(SUM(apr.debit_amount_currency) FILTER (
+                           WHERE rl.id IS NULL AND apr.max_date >= rem.sent_date AND apr.max_date <= rem.sent_date + 7
+                       ), 0) AS paid_7_currency,
+                       COALESCE(SUM(apr.debit_amount_currency) FILTER (
+                           WHERE rl.id IS NULL AND apr.max_date >= rem.sent_date AND apr.max_date <= rem.sent_date + 14
+                       ), 0) AS paid_14_currency,
+                       COALESCE(SUM(apr.debit_amount_currency) FILTER (
+                           WHERE rl.id IS NULL AND apr.max_date >= rem.sent_date), 0) AS paid_currency,
+                       -- once fully paid, nothing more can be reconciled with it: its last payment is the day
+                       MAX(apr.max_date) FILTER (WHERE rl.id IS NULL AND apr.max_date >= rem.sent_date) AS last_paid,
+                       MAX(cur.rounding) AS rounding
                   FROM rem
                   JOIN debt_reminder_move_line_rel rel ON rel.reminder_id = rem.id
                   JOIN account_move_line aml ON aml.id = rel.move_line_id
                   JOIN res_currency cur ON cur.id = aml.currency_id
              LEFT JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
-             LEFT JOIN account_move_line cl ON cl.id = apr.credit_move_id
-             LEFT JOIN account_move cm ON cm.id = cl.move_id
+             LEFT JOIN refund_line rl ON rl.id = apr.credit_move_id
                  WHERE aml.balance > 0
-            ), paid_rec AS (
-                -- the payments of each item from the day of sending, cumulated day by day
-                SELECT reminder_id, line_id, max_date,
-                       SUM(SUM(debit_amount_currency)) OVER (PARTITION BY reminder_id, line_id ORDER BY max_date)
-                           AS cum_currency
-                  FROM rec
-                 WHERE pay AND max_date >= sent_date
-              GROUP BY reminder_id, line_id, max_date
-            ), item AS (
-                -- each item: open at the start of the day of sending (company currency and its own), and what
-                -- payments reconciled with it from that day: within the windows and so far
-                SELECT reminder_id, line_id, MAX(rounding) AS rounding,
-                       MAX(balance) - COALESCE(SUM(amount) FILTER (WHERE max_date < sent_date), 0) AS open_company,
-                       MAX(amount_currency)
-                           - COALESCE(SUM(debit_amount_currency) FILTER (WHERE max_date < sent_date), 0)
-                           AS open_currency,
-                       COALESCE(SUM(debit_amount_currency) FILTER (
-                           WHERE pay AND max_date >= sent_date AND max_date <= sent_date + 7), 0) AS paid_7_currency,
-                       COALESCE(SUM(debit_amount_currency) FILTER (
-                           WHERE pay AND max_date >= sent_date AND max_date <= sent_date + 14), 0) AS paid_14_currency,
-                       COALESCE(SUM(debit_amount_currency) FILTER (WHERE pay AND max_date >= sent_date), 0)
-                           AS paid_currency
-                  FROM rec
-              GROUP BY reminder_id, line_id
-            ), item_paid AS (
-                -- each item's share paid (in its currency), applied to its open amount in company currency, and
-                -- the day it was fully paid: the first day its cumulated payments reach its open amount
-                SELECT it.reminder_id, it.open_company,
-                       LEAST(1.0, it.paid_7_currency / it.open_currency) AS share_7,
-                       LEAST(1.0, it.paid_14_currency / it.open_currency) AS share_14,
-                       LEAST(1.0, it.paid_currency / it.open_currency) AS share_all,
-                       (SELECT MIN(pr.max_date) FROM paid_rec pr
-                         WHERE pr.reminder_id = it.reminder_id AND pr.line_id = it.line_id
-                           AND pr.cum_currency >= it.open_currency - it.rounding / 2) AS paid_date
-                  FROM item it
-                 WHERE it.open_currency > 0 AND it.open_company > 0
+              GROUP BY rem.id, aml.id
             ), per_reminder AS (
+                -- each item's share paid (in its currency) applied to its open amount in company currency; fully
+                -- paid once every item is, on the day of the last one
                 SELECT reminder_id, COUNT(*) AS item_count,
                        SUM(open_company) AS reminded,
-                       SUM(open_company * share_7) AS paid_7,
-                       SUM(open_company * share_14) AS paid_14,
-                       SUM(open_company * share_all) AS paid,
-                       -- fully paid once every item is: the day of the last one
-                       CASE WHEN BOOL_AND(paid_date IS NOT NULL) THEN MAX(paid_date) END AS paid_date
-                  FROM item_paid
+                       SUM(open_company * LEAST(1.0, paid_7_currency / open_currency)) AS paid_7,
+                       SUM(open_company * LEAST(1.0, paid_14_currency / open_currency)) AS paid_14,
+                       SUM(open_company * LEAST(1.0, paid_currency / open_currency)) AS paid,
+                       CASE WHEN BOOL_AND(paid_currency >= open_currency - rounding / 2) THEN MAX(last_paid) END
+                           AS paid_date
+                  FROM item
+                 WHERE open_currency > 0 AND open_company > 0
               GROUP BY reminder_id
             )
             SELECT rem.id, rem.id AS reminder_id, rem.company_id, comp.currency_id, rem.partner_id,

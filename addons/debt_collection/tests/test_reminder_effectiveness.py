@@ -166,3 +166,14 @@ class TestReminderEffectiveness(ReminderCommon):
         self.assertEqual(self.Effect.with_user(self.collection_manager).search_count(domain), 5)
         with self.assertRaises(AccessError):
             self.Effect.with_user(self.collection_manager).create({"channel": "email"})
+
+    def test_labels_translated(self):
+        """The shipped translations (loaded by ReminderCommon) name the figures in Vietnamese and Chinese."""
+        for lang, label, menu in (("vi_VN", "Đã thanh toán trong 7 ngày (%)", "Hiệu quả nhắc nợ"),
+                                  ("zh_TW", "7 天內付款（%）", "催款成效")):
+            fields = self.Effect.with_context(lang=lang).fields_get(["paid_7_rate"], ["string"])
+            self.assertEqual(fields["paid_7_rate"]["string"], label)
+            self.assertEqual(
+                self.env.ref("debt_collection.menu_debt_reminder_effectiveness").with_context(lang=lang).name, menu)
+        activity = self.env["debt.collection.activity.report"].with_context(lang="vi_VN")
+        self.assertEqual(activity.fields_get(["kept_rate"], ["string"])["kept_rate"]["string"], "Tỷ lệ giữ lời hứa (%)")

@@ -56,6 +56,8 @@
         "views/debt_aging_snapshot_views.xml",
         "views/debt_collection_indicator_views.xml",
         "data/debt_collection_dashboard.xml",
+        "views/debt_collection_activity_report_views.xml",
+        "views/debt_reminder_effectiveness_views.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

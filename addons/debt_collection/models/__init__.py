@@ -27,3 +27,5 @@ from . import debt_aging_snapshot_column
 from . import debt_aging_snapshot_day
 from . import debt_aging_snapshot
 from . import debt_collection_indicator
+from . import debt_collection_activity_report
+from . import debt_reminder_effectiveness

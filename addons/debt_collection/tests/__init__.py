@@ -28,3 +28,5 @@ from . import test_escalation
 from . import test_late_charges
 from . import test_aging_snapshot
 from . import test_collection_indicators
+from . import test_activity_indicators
+from . import test_reminder_effectiveness

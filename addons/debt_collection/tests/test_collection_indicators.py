@@ -149,7 +149,8 @@ class TestCollectionIndicators(SnapshotCommon):
                 sources[figure["id"]] = (meta["resModel"], figure["data"]["searchParams"]["domain"], meta["groupBy"],
                                          [meta["measure"]])
         self.assertEqual({source[0] for source in sources.values()},
-                         {"debt.collection.indicator", "debt.aging.snapshot"})
+                         {"debt.collection.indicator", "debt.aging.snapshot", "debt.collection.activity.report",
+                          "debt.reminder.effectiveness"})
 
         def read(user, source):
             model, domain, groupby, measures = source
@@ -159,7 +160,9 @@ class TestCollectionIndicators(SnapshotCommon):
             return records.read_group(domain + [("company_id", "=", self.company.id)], measures, groupby, lazy=False)
 
         for name, source in sources.items():
-            self.assertTrue(read(self.collection_manager, source), name)
+            groups = read(self.collection_manager, source)
+            if source[0] in ("debt.collection.indicator", "debt.aging.snapshot"):
+                self.assertTrue(groups, name)  # (this test makes no promise, call or reminder: their pivots read empty)
         # pivot 1: the company's figures by month; 2: per collector over the last 3 months
         self.assertFalse(read(self.collector_1, sources["pivot 1"]))
         mine = read(self.collector_1, sources["pivot 2"])

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL, float_compare, format_amount, get_lang
+from odoo.tools import SQL, float_compare, format_amount
 
 from .common import job_commits
 from .debt_promise import EVALUATED_STATES
@@ -322,19 +322,13 @@ class DebtPromise(models.Model):
         states = dict(self._fields["state"]._description_selection(self.env))
         todo_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         today = fields.Date.context_today(self)
-        model_id = self.env["ir.model"]._get_id(self._name)
         notes, partner_notes, todos = {}, defaultdict(list), []
         formatted = {}
-        lang = []
 
         def amount_text(amount, currency):
-            # Odoo's format_amount, once per amount and currency (installment plans repeat them), in the language
-            # it picks (the context's, else the company's) looked up once: without a language in the context (a
-            # job), it would look the company's up at each call
-            if not lang:
-                lang.append(get_lang(self.env).code)
+            # Odoo's format_amount, once per amount and currency (installment plans repeat them)
             if (amount, currency) not in formatted:
-                formatted[amount, currency] = format_amount(self.env, amount, currency, lang[0])
+                formatted[amount, currency] = format_amount(self.env, amount, currency)
             return formatted[amount, currency]
 
         for promise in promises:
@@ -366,7 +360,7 @@ class DebtPromise(models.Model):
             partner_notes[promise["partner_id"]].append(body)
             if state in ("partial", "broken"):
                 todos.append({
-                    "res_model_id": model_id,
+                    "res_model_id": self.env["ir.model"]._get_id(self._name),
                     "res_id": promise["id"],
                     "activity_type_id": todo_type.id if todo_type else False,
                     "summary": _("Call %(customer)s back about the broken promise", customer=promise["partner_name"]),

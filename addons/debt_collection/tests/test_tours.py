@@ -112,6 +112,13 @@ class TestCollectionTours(HttpCase):
         self.start_tour(f"/odoo/res.partner/{self.customer.id}", "debt_collection_customer_preview_tour",
                         login=self.manager.login)
 
+    def test_manager_opens_the_collections_dashboard(self):
+        # today's aging snapshot and the indicators, as the daily job takes them, for the dashboard to show
+        self.env["debt.aging.snapshot"]._take_snapshots(fields.Date.context_today(self.customer), self.company)
+        self.env["debt.collection.indicator"]._refresh(self.company)
+        self.start_tour("/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action",
+                        "debt_collection_dashboard_tour", login=self.manager.login)
+
     def test_worklist_headers_read_whole(self):
         self.start_tour("/odoo", "debt_collection_worklist_headers_tour", login=self.collector.login)
 

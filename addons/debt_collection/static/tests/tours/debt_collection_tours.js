@@ -304,3 +304,22 @@ registry.category("web_tour.tours").add("debt_collection_worklist_headers_tour",
         headersReadWhole(".o_debt_wrap_headers", "oldest_overdue_days"),
     ],
 });
+
+// A collection manager opens the Collections dashboard in Odoo's Dashboards app: its pivots and its chart load.
+registry.category("web_tour.tours").add("debt_collection_dashboard_tour", {
+    steps: () => [
+        {
+            content: "open the Collections dashboard",
+            trigger: '.o_search_panel_category_value[data-name="Collections"]',
+            run: "click",
+        },
+        {
+            content: "the Collections dashboard is the one shown",
+            trigger: '.o_search_panel_category_value.active[data-name="Collections"]',
+        },
+        {
+            content: "the spreadsheet is drawn with its aging-trend chart",
+            trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet .o-figure canvas",
+        },
+    ],
+});

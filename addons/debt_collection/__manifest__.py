@@ -7,7 +7,8 @@
     "license": "LGPL-3",
     "author": "debt_collection contributors",
     "website": "https://github.com/debt-collection/debt_collection",
-    "depends": ["account", "sale", "sms", "resource"],
+    "depends": ["account", "sale", "sms", "resource", "account_payment", "account_qr_code_sepa",
+                "link_tracker"],
     "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/debt_collection_security.xml",
@@ -39,6 +40,8 @@
         "views/debt_promise_settings_views.xml",
         "wizards/debt_call_summary_views.xml",
         "views/debt_call_menus.xml",
+        "reports/debt_statement.xml",
+        "wizards/debt_statement_wizard_views.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

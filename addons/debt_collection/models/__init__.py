@@ -19,3 +19,5 @@ from . import debt_promise_evaluation
 from . import resource_calendar
 from . import mail_mail
 from . import mail_notification
+from . import account_move
+from . import res_partner_statement

@@ -1,1 +1,2 @@
 from . import aging_report
+from . import debt_statement

@@ -22,3 +22,5 @@ from . import test_trust_http
 from . import test_tours
 from . import test_screens
 from . import test_reminder_delivery
+from . import test_statement
+from . import test_pay_now

@@ -91,6 +91,9 @@ class TestReminderSending(ReminderCommon):
             self.assertSMSIapSent(["+84935123456"], content=invoice.name)
             self.assertEqual((reminder.sms_state, reminder.mail_state, reminder.state), ("sent", "queued", "queued"),
                              "the SMS accepted by the provider, the e-mail still in the queue")
+        # Odoo's online payment is on (account_payment's default): the SMS ends with the short link to the invoice's
+        # portal page (issue 15)
+        self.assertIn("Pay online: %s/r/" % invoice.get_base_url(), sms.body)
         self.assertEqual(reminder.sms_segments, 2)
         self.assertEqual(len(self._new_mails), 1, "and the e-mail")
 
@@ -624,6 +627,8 @@ class TestReminderRendering(ReminderCommon):
         account: the e-mails of the three templates read as the 18.0.1.0.0 bodies (QWeb logic rendered by Odoo's
         QWeb engine) gave them, paragraph by paragraph and cell by cell, in English; in Vietnamese and Chinese, the
         sentences moved into the computed fields read as the translations of those bodies did."""
+        # the pay-now offers (online payment links, issue 15) are new: without them the bodies read as the old ones
+        self.env["ir.config_parameter"].set_param("account_payment.enable_portal_payment", False)
         customers = {lang: self._reminder_customer(f"Old Words {lang}", lang=lang)
                      for lang in ("en_US", "vi_VN", "zh_TW")}
         invoices = {}

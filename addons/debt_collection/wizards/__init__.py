@@ -5,3 +5,4 @@ from . import debt_aging_report
 from . import debt_aging_report_bucket
 from . import debt_aging_report_line
 from . import debt_aging_report_item
+from . import debt_statement_wizard

@@ -8,7 +8,7 @@ and the machine's load average. Aim (issue 15): under 60 s. The pay-now column f
 seeded database ("online payment" on: a portal link per open invoice; pass ``--no-online`` to switch it off).
 
 Run it with ``bash scripts/bench.sh bench/statements.py``. Options: ``--customers``, ``--items``, ``--runs``,
-``--no-online``, ``--reuse``/``--keep``.
+``--warmup``, ``--limit``, ``--no-online``, ``--reuse``/``--keep``.
 """
 
 import argparse
@@ -32,6 +32,8 @@ def main():
     parser.add_argument("--customers", type=int, default=1_000)
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N customers (by id)")
     parser.add_argument("--no-online", action="store_true", help="switch Odoo's online payment off first")
     parser.add_argument("--reuse", action="store_true", help="reuse an existing seeded database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
@@ -62,6 +64,7 @@ def main():
                            WHERE acc.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
                         GROUP BY 1""")
             rows = cr.fetchall()
+            rows = sorted(rows)[:args.limit] if args.limit else rows
             partner_ids = [row[0] for row in rows]
             lines = sum(row[1] for row in rows)
             date_from = min(row[2] for row in rows)
@@ -72,8 +75,9 @@ def main():
                   f"period {date_from} - {date_to}; online payment: {online}")
             out = {}
             result = _seed.timeit(cr, lambda: out.update(html=render(menv, partner_ids, date_from, date_to)),
-                                  runs=args.runs, warmup=1, label=f"statements of {len(partner_ids)} customers (HTML)")
-            print(f"  -> {len(out['html']) / 1e6:.1f} MB of HTML, {out['html'].count(b'<tr') } table rows")
+                                  runs=args.runs, warmup=args.warmup,
+                                  label=f"statements of {len(partner_ids)} customers (HTML)")
+            print(f"  -> {len(out['html']) / 1e6:.1f} MB of HTML, {out['html'].count(b'<tr')} table rows")
             cr.rollback()
     finally:
         _seed.close_registry(args.db)

@@ -4,6 +4,7 @@ import logging
 from collections import defaultdict
 
 from markupsafe import Markup, escape
+from werkzeug import urls
 
 from odoo import Command, _, api, fields, models, tools
 from odoo.tools.mail import generate_tracking_message_id
@@ -52,7 +53,12 @@ class DebtReminder(models.Model):
         moves = list({move for move in links.values() if move})
         trackers = self.env["link.tracker"].sudo().search_or_create([
             {"url": pay_now[move.id]["portal_url"], "title": move.name} for move in moves])  # in the same order
-        short = {move: tracker.short_url for move, tracker in zip(moves, trackers, strict=True)}
+        # the codes of all the trackers in one query (link.tracker computes its short_url with a query per tracker);
+        # the short URL as link.tracker._compute_short_url makes it: its host, then its latest code
+        codes = {code.link_id.id: code.code for code in self.env["link.tracker.code"].sudo().search(
+            [("link_id", "in", trackers.ids)], order="id")}
+        short = {move: urls.url_join(tracker.short_url_host or "", codes.get(tracker.id, ""))
+                 for move, tracker in zip(moves, trackers, strict=True)}
         for reminder in self:
             move = links[reminder]
             reminder.pay_link_text = (" " + text % short[move]) if move else ""

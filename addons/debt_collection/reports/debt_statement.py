@@ -31,8 +31,9 @@ class ReportDebtStatement(models.AbstractModel):
             pay_now = self.env["account.move"].sudo().browse(move_ids)._debt_pay_now_values(bank=bank)
         currencies = {currency.id: currency for currency in self.env["res.currency"].browse(
             {line["currency_id"] for st in statements.values() for line in st["lines"] + st["open_items"]})}
+        caches = {}  # per language: the texts of the dates and amounts already formatted, for all the statements
         for statement in statements.values():
-            self._format_statement(statement, currencies, pay_now)
+            self._format_statement(statement, currencies, pay_now, caches)
         online = str2bool(self.env["ir.config_parameter"].sudo().get_param("account_payment.enable_portal_payment"))
         return {
             "doc_ids": partners.ids,
@@ -45,11 +46,13 @@ class ReportDebtStatement(models.AbstractModel):
         }
 
     @api.model
-    def _format_statement(self, statement, currencies, pay_now):
-        """Add the formatted texts (``*_text``) in the customer's language."""
-        env = self.with_context(lang=statement["partner"].lang or self.env.lang).env
+    def _format_statement(self, statement, currencies, pay_now, caches):
+        """Add the formatted texts (``*_text``) in the customer's language (Odoo's formatters, once per distinct
+        value and language)."""
+        lang = statement["partner"].lang or self.env.lang
+        env = self.with_context(lang=lang).env
         currency = statement["currency"]
-        amounts, dates = {}, {}
+        amounts, dates = caches.setdefault(lang, ({}, {}))
 
         def money(value, curr=currency):
             key = (value, curr.id)

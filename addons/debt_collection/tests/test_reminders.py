@@ -183,7 +183,10 @@ class TestReminderSending(ReminderCommon):
         self.assertIn("Kinh gui Cong ty Duc Thinh", reminder.sms_body)
         self.assertNotIn("₫", reminder.sms_body)
         self.assertTrue(all(ord(char) < 0x250 for char in reminder.sms_body))
-        self.assertEqual(reminder.sms_segments, 2)
+        # 2 parts without the pay-now link; Odoo's online payment is on (account_payment's default), so the SMS ends
+        # with the short link to the invoice's portal page (issue 15): "Thanh toan truc tuyen: <base>/r/<code>"
+        self.assertIn("Thanh toan truc tuyen: http", reminder.sms_body)
+        self.assertEqual(reminder.sms_segments, 3)
         self.assertEqual(self._new_sms.body, reminder.sms_body)
 
     def test_template_failing_for_one_customer(self):

@@ -487,8 +487,13 @@ class TestReminderActions(ReminderCommon):
         self.assertIn("Kính gửi", line.body_html)
         self.assertIn("Kính gửi", line.sms_body)
         self.assertEqual(line.sms_encoding, "UCS-2")
-        self.assertEqual(line.sms_length, 251)  # "... xin liên hệ Sales A +84 903 000 111": a name, then the number
-        self.assertEqual(line.sms_segments, 4)
+        # "... xin liên hệ Sales A +84 903 000 111": a name, then the number (251 characters, 4 parts); Odoo's online
+        # payment is on (account_payment's default): then " Thanh toán trực tuyến: <base>/r/<code>" (issue 15)
+        self.assertIn("xin liên hệ Sales A +84 903 000 111", line.sms_body)
+        self.assertRegex(line.sms_body, r" Thanh toán trực tuyến: http\S+/r/\w+$")
+        link = line.sms_body.split(" Thanh toán trực tuyến: ")[1]
+        self.assertEqual(line.sms_length, 251 + len(" Thanh toán trực tuyến: ") + len(link))
+        self.assertEqual(line.sms_segments, 5)
         self.assertFalse(self.reminders(customer), "nothing kept")
         self.assertEqual(
             (mails, sms, messages),

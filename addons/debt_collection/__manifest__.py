@@ -7,7 +7,8 @@
     "license": "LGPL-3",
     "author": "debt_collection contributors",
     "website": "https://github.com/debt-collection/debt_collection",
-    "depends": ["account", "sale", "sms", "resource", "portal", "spreadsheet_dashboard"],
+    "depends": ["account", "sale", "sms", "resource", "portal", "spreadsheet_dashboard", "account_payment",
+                "account_qr_code_sepa", "link_tracker"],
     "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/debt_collection_security.xml",
@@ -58,6 +59,8 @@
         "data/debt_collection_dashboard.xml",
         "views/debt_collection_activity_report_views.xml",
         "views/debt_reminder_effectiveness_views.xml",
+        "reports/debt_statement.xml",
+        "wizards/debt_statement_wizard_views.xml",
     ],
     "demo": [
         "demo/debt_collection_demo.xml",

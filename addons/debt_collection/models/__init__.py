@@ -29,3 +29,5 @@ from . import debt_aging_snapshot
 from . import debt_collection_indicator
 from . import debt_collection_activity_report
 from . import debt_reminder_effectiveness
+from . import account_move
+from . import res_partner_statement

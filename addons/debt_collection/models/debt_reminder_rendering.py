@@ -3,9 +3,10 @@
 import logging
 from collections import defaultdict
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from werkzeug import urls
 
-from odoo import Command, _, api, models
+from odoo import Command, _, api, fields, models, tools
 from odoo.tools.mail import generate_tracking_message_id
 
 from ..tools import sms_text
@@ -16,6 +17,113 @@ _logger = logging.getLogger(__name__)
 
 class DebtReminder(models.Model):
     _inherit = "debt.reminder"
+
+    pay_link_text = fields.Char(
+        compute="_compute_pay_link_text", string="Pay Online (SMS Text)",
+        help="For SMS: the short link (Odoo's link tracker) to the portal page of the oldest invoice to pay, when "
+        "online payment is enabled; else empty.")
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return (*super().mail_allowed_qweb_expressions(), "object.pay_link_text")
+
+    def _debt_pay_now(self):
+        """Pay-now values of the invoices of the reminders (``account.move._debt_pay_now_values``), for the whole
+        batch at once, per company (its bank account): ``{move id: dict}``."""
+        values = {}
+        by_company = defaultdict(lambda: self.env["account.move"])
+        for reminder in self:
+            by_company[reminder.company_id] |= reminder.line_ids.move_id
+        for company, moves in by_company.items():
+            values.update(moves.with_company(company)._debt_pay_now_values(
+                bank=company._debt_payment_bank_account()))
+        return values
+
+    @api.depends("line_ids", "partner_id", "company_id")
+    @api.depends_context("lang")
+    def _compute_pay_link_text(self):
+        pay_now = self._debt_pay_now()
+        text = self.env._("Pay online: %s")
+        links = {}
+        for reminder in self:
+            links[reminder] = next((line.move_id for line in reminder.sorted_line_ids
+                                    if pay_now.get(line.move_id.id, {}).get("portal_url")), None)
+        # Odoo's link shortener (link_tracker, as its SMS marketing does): /r/<code> instead of the portal URL with
+        # its access token, about 60 characters less, a part less for many SMS. sudo: technical records.
+        moves = list({move for move in links.values() if move})
+        trackers = self.env["link.tracker"].sudo().search_or_create([
+            {"url": pay_now[move.id]["portal_url"], "title": move.name} for move in moves])  # in the same order
+        # the codes of all the trackers in one query (link.tracker computes its short_url with a query per tracker);
+        # the short URL as link.tracker._compute_short_url makes it: its host, then its latest code
+        codes = {code.link_id.id: code.code for code in self.env["link.tracker.code"].sudo().search(
+            [("link_id", "in", trackers.ids)], order="id")}
+        short = {move: urls.url_join(tracker.short_url_host or "", codes.get(tracker.id, ""))
+                 for move, tracker in zip(moves, trackers, strict=True)}
+        for reminder in self:
+            move = links[reminder]
+            reminder.pay_link_text = (" " + text % short[move]) if move else ""
+
+    @api.depends("line_ids", "amount", "credit_amount", "amount_due", "stage", "partner_id", "company_id")
+    @api.depends_context("lang")
+    def _compute_mail_parts(self):
+        """Odoo's pay-now offers after the bank account: for each invoice its portal payment link (online payment
+        enabled), its bank QR code (a bank account that supports one) and its early-payment discount."""
+        super()._compute_mail_parts()
+        pay_now = self._debt_pay_now()
+        if not pay_now:
+            return
+        env = self.env
+        intro = Markup("<p>%s</p>") % env._("Pay each invoice online, or scan its QR code with your banking app:")
+        link_text = env._("Pay now")
+        discount_text = env._("Early payment discount: pay %(amount)s by %(date)s.")
+        row = Markup('<tr style="border-bottom: 1px solid #eeeeee;"><td style="padding: 4px 12px 4px 0px;">%s</td>'
+                     '<td style="padding: 4px 12px;">%s</td><td style="padding: 4px 12px;">%s</td>'
+                     '<td style="padding: 4px 0px 4px 12px;">%s</td></tr>')
+        link = Markup('<a href="%s" style="font-weight: bold;">%s</a>')
+        image = Markup('<img src="%s" alt="QR" width="128" height="128" style="width: 128px; height: 128px;"/>')
+        for reminder in self:
+            rows = []
+            for move in reminder.sorted_line_ids.move_id:
+                values = pay_now.get(move.id)
+                if not values or not (values["link"] or values["qr"] or values["discount_amount"]):
+                    continue
+                discount = ""
+                if values["discount_amount"]:
+                    discount = escape(discount_text) % {
+                        "amount": tools.format_amount(env, values["discount_amount"], move.currency_id),
+                        "date": tools.format_date(env, values["discount_date"])}
+                rows.append(row % (
+                    move.name, link % (values["link"], link_text) if values["link"] else "",
+                    discount, image % values["qr"] if values["qr"] else ""))
+            if rows:
+                reminder.payment_html = reminder.payment_html + intro + Markup(
+                    '<table style="border-collapse: collapse; margin: 12px 0px; font-size: 13px;">%s</table>'
+                ) % Markup("").join(rows)
+
+    def _debt_sms_pay_links(self):
+        """The short portal link each SMS ends with (``pay_link_text``, in the customer's language), added after the
+        rendered template so that the shipped and the edited SMS templates carry it alike: ``{reminder id: text}``."""
+        by_lang = defaultdict(list)
+        for reminder in self:
+            by_lang[reminder.partner_id.lang or self.env.lang or "en_US"].append(reminder.id)
+        return {reminder.id: reminder.pay_link_text
+                for lang, ids in by_lang.items() for reminder in self.browse(ids).with_context(lang=lang)}
+
+    def _debt_attach_statements(self, items):
+        """Attach the customer's statement to the e-mails of the rules that ask for it (``attach_statement``):
+        this month, or since the oldest open item, up to the customer's day of the reminder."""
+        for reminder, message_values, _mail_values in items:
+            if not reminder.rule_id.attach_statement:
+                continue
+            partner = reminder.partner_id.with_company(reminder.company_id)
+            date_from, date_to = partner._debt_statement_default_period(reminder.company_id, reminder.send_date)
+            pdf, name = partner._debt_statement_pdf(date_from, date_to)
+            # sudo: the engine attaches the document to the customer's message, as Odoo's composer does
+            attachment = self.env["ir.attachment"].sudo().create({
+                "name": name, "raw": pdf, "mimetype": "application/pdf",
+                "res_model": "res.partner", "res_id": partner.id})
+            message_values["attachment_ids"] = [Command.set(attachment.ids)]
+        return items
 
     def _debt_render(self, template, fields_to_render):
         """Render ``fields_to_render`` of ``template`` (a mail.template or sms.template on reminders) for
@@ -138,7 +246,7 @@ class DebtReminder(models.Model):
                 items.append((reminder, message_values, mail_values))
                 outcome[reminder]["values"].update(
                     subject=values.get("subject"), body_html=values.get("body_html"), email_to=recipient.email)
-        return items
+        return self._debt_attach_statements(items)
 
     def _debt_prepare_sms(self, setup, recipients, outcome):
         """Render the SMS of ``self``, grouped by template. Failures go to ``outcome``.
@@ -159,6 +267,7 @@ class DebtReminder(models.Model):
                     "SMS not sent: the rule %s has no SMS template.", reminder.rule_id.name))
                 continue
             by_template[reminder.rule_id.sms_template_id].append(reminder.id)
+        pay_links = self.filtered(lambda r: r.id in set().union(*by_template.values()))._debt_sms_pay_links()
         for template, reminder_ids in by_template.items():
             reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
             rendered, errors = reminders._debt_render(template, ("body",))
@@ -168,7 +277,7 @@ class DebtReminder(models.Model):
                         "SMS not sent: the template %(template)s could not be rendered: %(error)s",
                         template=template.name, error=errors[reminder.id]))
                     continue
-                body = (rendered[reminder.id]["body"] or "").strip()
+                body = (rendered[reminder.id]["body"] or "").strip() + pay_links.get(reminder.id, "")
                 body = sms_text.sms_plain_text(body) if setup["plain_sms"] else sms_text.sms_typography(body)
                 items.append((reminder, body))
                 outcome[reminder]["values"].update(

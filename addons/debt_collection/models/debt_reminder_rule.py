@@ -70,6 +70,9 @@ class DebtReminderRule(models.Model):
         string="Place Credit Hold",
         help="Place the customer on manual credit hold (no new sale orders) when the reminder goes out.")
     reminder_count = fields.Integer(compute="_compute_reminder_count", string="Reminders")
+    attach_statement = fields.Boolean(
+        help="Attach the customer's statement (PDF, in its language) to the e-mail: this month, or since its "
+        "oldest open item, up to the day of the reminder.")
 
     _sql_constraints = [
         ("min_amount_positive", "CHECK (min_amount >= 0)", "The minimum amount of a reminder rule cannot be negative."),

@@ -1,2 +1,3 @@
 from . import aging_report
 from . import debt_dossier
+from . import debt_statement

@@ -30,3 +30,5 @@ from . import test_aging_snapshot
 from . import test_collection_indicators
 from . import test_activity_indicators
 from . import test_reminder_effectiveness
+from . import test_statement
+from . import test_pay_now

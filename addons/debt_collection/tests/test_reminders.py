@@ -91,6 +91,9 @@ class TestReminderSending(ReminderCommon):
             self.assertSMSIapSent(["+84935123456"], content=invoice.name)
             self.assertEqual((reminder.sms_state, reminder.mail_state, reminder.state), ("sent", "queued", "queued"),
                              "the SMS accepted by the provider, the e-mail still in the queue")
+        # Odoo's online payment is on (account_payment's default): the SMS ends with the short link to the invoice's
+        # portal page (issue 15)
+        self.assertIn("Pay online: %s/r/" % invoice.get_base_url(), sms.body)
         self.assertEqual(reminder.sms_segments, 2)
         self.assertEqual(len(self._new_mails), 1, "and the e-mail")
 
@@ -180,7 +183,10 @@ class TestReminderSending(ReminderCommon):
         self.assertIn("Kinh gui Cong ty Duc Thinh", reminder.sms_body)
         self.assertNotIn("₫", reminder.sms_body)
         self.assertTrue(all(ord(char) < 0x250 for char in reminder.sms_body))
-        self.assertEqual(reminder.sms_segments, 2)
+        # 2 parts without the pay-now link; Odoo's online payment is on (account_payment's default), so the SMS ends
+        # with the short link to the invoice's portal page (issue 15): "Thanh toan truc tuyen: <base>/r/<code>"
+        self.assertIn("Thanh toan truc tuyen: http", reminder.sms_body)
+        self.assertEqual(reminder.sms_segments, 3)
         self.assertEqual(self._new_sms.body, reminder.sms_body)
 
     def test_template_failing_for_one_customer(self):
@@ -481,8 +487,13 @@ class TestReminderActions(ReminderCommon):
         self.assertIn("Kính gửi", line.body_html)
         self.assertIn("Kính gửi", line.sms_body)
         self.assertEqual(line.sms_encoding, "UCS-2")
-        self.assertEqual(line.sms_length, 251)  # "... xin liên hệ Sales A +84 903 000 111": a name, then the number
-        self.assertEqual(line.sms_segments, 4)
+        # "... xin liên hệ Sales A +84 903 000 111": a name, then the number (251 characters, 4 parts); Odoo's online
+        # payment is on (account_payment's default): then " Thanh toán trực tuyến: <base>/r/<code>" (issue 15)
+        self.assertIn("xin liên hệ Sales A +84 903 000 111", line.sms_body)
+        self.assertRegex(line.sms_body, r" Thanh toán trực tuyến: http\S+/r/\w+$")
+        link = line.sms_body.split(" Thanh toán trực tuyến: ")[1]
+        self.assertEqual(line.sms_length, 251 + len(" Thanh toán trực tuyến: ") + len(link))
+        self.assertEqual(line.sms_segments, 5)
         self.assertFalse(self.reminders(customer), "nothing kept")
         self.assertEqual(
             (mails, sms, messages),
@@ -624,6 +635,8 @@ class TestReminderRendering(ReminderCommon):
         account: the e-mails of the three templates read as the 18.0.1.0.0 bodies (QWeb logic rendered by Odoo's
         QWeb engine) gave them, paragraph by paragraph and cell by cell, in English; in Vietnamese and Chinese, the
         sentences moved into the computed fields read as the translations of those bodies did."""
+        # the pay-now offers (online payment links, issue 15) are new: without them the bodies read as the old ones
+        self.env["ir.config_parameter"].set_param("account_payment.enable_portal_payment", False)
         customers = {lang: self._reminder_customer(f"Old Words {lang}", lang=lang)
                      for lang in ("en_US", "vi_VN", "zh_TW")}
         invoices = {}

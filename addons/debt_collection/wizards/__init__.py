@@ -8,3 +8,4 @@ from . import debt_aging_report_item
 from . import debt_escalation_return
 from . import debt_late_charge_wizard
 from . import debt_aging_snapshot_backfill
+from . import debt_statement_wizard

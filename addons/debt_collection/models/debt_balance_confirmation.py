@@ -213,12 +213,19 @@ class DebtBalanceConfirmation(models.Model):
 
     def _debt_mail_attachments(self):
         """The files sent with the confirmation, as ``(file name, content)`` pairs: the one list that Send (the
-        composer) and :meth:`_debt_send` attach. The customer's statement (issue 15, item 1) joins it here, one
-        more pair in the list returned below."""
+        composer) and :meth:`_debt_send` attach: the confirmation and the customer's statement up to its date (this
+        month, or since the oldest item still open, as the statement wizard proposes), the detail behind the
+        balance."""
         self.ensure_one()
         pdf = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
             "debt_collection.action_report_debt_balance_confirmation", self.ids)[0]
-        return [(f"{self._get_report_base_filename()}.pdf", pdf)]
+        files = [(f"{self._get_report_base_filename()}.pdf", pdf)]
+        partner = self.partner_id.with_company(self.company_id)
+        date_from, date_to = partner._debt_statement_default_period(self.company_id, self.date)
+        if partner._debt_statement_has_entries(date_to):  # no receivable entry yet: no statement to send
+            statement, name = partner._debt_statement_pdf(date_from, date_to)
+            files.append((name, statement))
+        return files
 
     def _debt_composer_attachments(self):
         """The files of :meth:`_debt_mail_attachments` as the composer's own attachments (res_id 0), as the composer

@@ -201,7 +201,15 @@ class DebtEscalation(models.Model):
         return [
             self._debt_dossier_pdf,
             self._debt_dossier_xlsx,
+            self._debt_dossier_statement,
         ]
+
+    def _debt_dossier_statement(self, data):
+        # the customer's statement up to the hand-over (since its oldest open item at least), as the customer gets it
+        partner = self.partner_id.with_company(self.company_id)
+        date_from, date_to = partner._debt_statement_default_period(self.company_id, self.date)
+        pdf, name = partner._debt_statement_pdf(date_from, date_to)
+        return name, pdf, "application/pdf"
 
     def _debt_dossier_file_name(self, extension):
         return "%s - %s.%s" % (_("Dossier"), self.partner_id.display_name.replace("/", "-"), extension)

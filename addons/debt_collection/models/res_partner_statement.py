@@ -65,6 +65,19 @@ class ResPartner(models.Model):
         oldest = self.env.cr.fetchone()[0]
         return min(start, oldest) if oldest else start, today
 
+    def _debt_statement_has_entries(self, date_to, company=None):
+        """Whether the customer has a posted receivable journal item up to ``date_to`` (else it has no statement)."""
+        self.ensure_one()
+        company = company or self.env.company
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """
+            SELECT 1 FROM account_move_line aml JOIN res_partner p ON p.id = aml.partner_id
+             WHERE p.commercial_partner_id = %s AND aml.company_id = %s AND aml.account_id IN %s
+               AND aml.parent_state = 'posted' AND aml.date <= %s LIMIT 1
+            """, self.commercial_partner_id.id, company.id, self._debt_statement_receivable_ids(), date_to))
+        return bool(self.env.cr.fetchone())
+
     def _debt_statement_data(self, date_from, date_to, company=None):
         """The statements of the commercial partners of ``self`` for ``company`` (default: the current one), in
         three queries whatever the number of customers: the opening balances, the movements of the period and the

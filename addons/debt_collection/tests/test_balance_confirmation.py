@@ -96,15 +96,17 @@ class TestBalanceConfirmation(ReminderCommon):
         self.assertEqual(mail.recipient_ids, self.contact)  # the payment contact
         self.assertIn(confirmation.get_portal_url(), mail.body_html)
         self.assertIn("700.00", mail.body_html)
-        self.assertEqual(mail.attachment_ids.mapped("name"), [f"Balance Confirmation {confirmation.name}.pdf"])
+        statement = f"Statement - {self.customer.name} {confirmation.date}.pdf"  # the detail behind the balance
+        self.assertEqual(sorted(mail.attachment_ids.mapped("name")),
+                         sorted([f"Balance Confirmation {confirmation.name}.pdf", statement]))
         message = confirmation.message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(message.attachment_ids, mail.attachment_ids)
         # sent again (a reminder): the same link, the first sending date and validity
         with freeze_time("2026-06-20 03:00:00"), self.mock_mail_gateway():
             confirmation._debt_send()
         self.assertEqual((confirmation.state, confirmation.expiry_date), ("sent", date(2026, 7, 15)))
-        self.assertEqual(self._new_mails.attachment_ids.mapped("name"),
-                         [f"Balance Confirmation {confirmation.name}.pdf"])
+        self.assertEqual(sorted(self._new_mails.attachment_ids.mapped("name")),
+                         sorted([f"Balance Confirmation {confirmation.name}.pdf", statement]))
 
     def test_answered_or_expired_cannot_be_sent(self):
         confirmation = self._confirmation()

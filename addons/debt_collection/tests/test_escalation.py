@@ -138,8 +138,11 @@ class TestEscalation(ReminderCommon):
             "partner_id": self.customer.id, "category": "dispute", "note": "=HYPERLINK(\"http://x\",\"click\")"})
         case = self._escalate(stage="legal")
         self.assertEqual(case.open_amount, 750.0)  # 600.00 left of the invoice + 150.00 of the EUR one
-        self.assertEqual(len(case.dossier_ids), 2)
-        pdf = case.dossier_ids.filtered(lambda a: a.name.endswith((".pdf", ".html")))
+        self.assertEqual(len(case.dossier_ids), 3, "the dossier's PDF and XLSX, and the customer's statement")
+        statement = case.dossier_ids.filtered(lambda a: a.name.startswith("Statement - "))
+        self.assertEqual(statement.name, "Statement - Escalated Customer %s.pdf" % case.date)
+        self.assertIn(self.invoice.name, statement.raw.decode())
+        pdf = case.dossier_ids.filtered(lambda a: a.name.startswith("Dossier") and a.name.endswith((".pdf", ".html")))
         xlsx = case.dossier_ids.filtered(lambda a: a.name.endswith(".xlsx"))
         self.assertEqual(xlsx.name, "Dossier - Escalated Customer.xlsx")
         self.assertEqual((pdf.res_model, pdf.res_id), ("debt.escalation", case.id))
@@ -188,5 +191,5 @@ class TestEscalation(ReminderCommon):
         # rebuilt on demand: the new documents replace the old ones
         old = case.dossier_ids
         case.with_user(self.collection_manager).action_debt_rebuild_dossier()
-        self.assertEqual(len(case.dossier_ids), 2)
+        self.assertEqual(len(case.dossier_ids), 3)
         self.assertFalse(old.exists())

@@ -195,7 +195,7 @@ class DebtEscalation(models.Model):
     # ------------------------------------------------------------------ the dossier
     def _debt_dossier_parts(self):
         """The documents of the dossier, in order: callables taking the dossier's data (``_debt_dossier_data``,
-        read once for all of them) and returning ``(file name, content, mimetype)``. A new document (the customer
+        read once for all of them) and returning ``(file name, content, mimetype)`` (None: no such document). A new document (the customer
         statement) is one more line here."""
         self.ensure_one()
         return [
@@ -205,9 +205,12 @@ class DebtEscalation(models.Model):
         ]
 
     def _debt_dossier_statement(self, data):
-        # the customer's statement up to the hand-over (since its oldest open item at least), as the customer gets it
+        # the customer's statement up to the hand-over (since its oldest open item at least), as the customer gets it;
+        # none for a customer without any receivable entry in the company yet
         partner = self.partner_id.with_company(self.company_id)
         date_from, date_to = partner._debt_statement_default_period(self.company_id, self.date)
+        if not partner._debt_statement_has_entries(date_to):
+            return None
         pdf, name = partner._debt_statement_pdf(date_from, date_to)
         return name, pdf, "application/pdf"
 
@@ -231,7 +234,7 @@ class DebtEscalation(models.Model):
         Report = self.env["report.debt_collection.report_debt_dossier"]
         for case in self:
             data = Report._debt_dossier_data(case)
-            files = [part(data) for part in case._debt_dossier_parts()]
+            files = [file for file in (part(data) for part in case._debt_dossier_parts()) if file]
             old = case.dossier_ids
             attachments = Attachment.create([{
                 "name": name, "raw": content, "mimetype": mimetype,

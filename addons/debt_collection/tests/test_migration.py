@@ -32,8 +32,11 @@ class TestMigration(DebtCollectionCommon):
         company_2 = self.setup_other_company(name="Migration Co 2")["company"]
         self.env.flush_all()
         cr = self.env.cr
-        # 18.0.1.0.0: collector_id a stored copy of the salesperson; plain no_reminder / attention columns
+        # 18.0.1.0.0: collector_id a stored copy of the salesperson; plain no_reminder / attention columns; none of
+        # the reporting views of later versions (they read the new columns)
         cr.execute(SQL("""
+            DROP VIEW debt_collection_activity_report;
+            DROP VIEW debt_reminder_effectiveness;
             ALTER TABLE res_partner DROP COLUMN debt_collector_id;
             ALTER TABLE res_partner ADD COLUMN collector_id int4;
             ALTER TABLE res_partner DROP COLUMN no_reminder;

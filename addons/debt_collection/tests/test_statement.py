@@ -163,10 +163,10 @@ class TestStatement(ReminderCommon):
             self.run_cron(WORKING_TIME)
         reminder = self.reminders(customer)
         self.assertEqual(reminder.state, "queued")
-        attachments = reminder.message_ids.attachment_ids
+        attachments = reminder.sent_message_ids.attachment_ids
         self.assertEqual(attachments.mapped("name"), ["Statement - Attach Me 2026-06-15.pdf"])
         self.assertIn(invoice.name, attachments.raw.decode())
-        mail = self.env["mail.mail"].search([("mail_message_id", "in", reminder.message_ids.ids)])
+        mail = self.env["mail.mail"].search([("mail_message_id", "in", reminder.sent_message_ids.ids)])
         self.assertEqual(mail.attachment_ids, attachments, "the e-mail carries it")
         # a rule without the option: no attachment
         other = self._reminder_customer("No Attachment")
@@ -174,4 +174,4 @@ class TestStatement(ReminderCommon):
         self.rule[7].attach_statement = False
         with self.gateways():
             self.run_cron(WORKING_TIME)
-        self.assertFalse(self.reminders(other).message_ids.attachment_ids)
+        self.assertFalse(self.reminders(other).sent_message_ids.attachment_ids)

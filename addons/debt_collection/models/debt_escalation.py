@@ -195,8 +195,8 @@ class DebtEscalation(models.Model):
     # ------------------------------------------------------------------ the dossier
     def _debt_dossier_parts(self):
         """The documents of the dossier, in order: callables taking the dossier's data (``_debt_dossier_data``,
-        read once for all of them) and returning ``(file name, content, mimetype)`` (None: no such document). A new document (the customer
-        statement) is one more line here."""
+        read once for all of them) and returning ``(file name, content, mimetype)``, or None when there is no such
+        document."""
         self.ensure_one()
         return [
             self._debt_dossier_pdf,

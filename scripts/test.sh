@@ -48,10 +48,7 @@ ok=0
 life_pid=""
 cleanup() {
     local db
-    if [ -n "$life_pid" ]; then  # the suite failed first: stop the life cycle and its Odoo (its process group)
-        kill -- "-$life_pid" 2>/dev/null || kill -- "$life_pid" 2>/dev/null || true
-        wait "$life_pid" 2>/dev/null || true
-    fi
+    if [ -n "$life_pid" ]; then kill -- "$life_pid" 2>/dev/null || true; wait "$life_pid" 2>/dev/null || true; fi
     for db in "$DB" "$TPL"; do
         dropdb --if-exists --force "$db" >/dev/null 2>&1 || dropdb --if-exists "$db" || true
     done
@@ -79,8 +76,7 @@ if [ -d "$WORK/data/filestore/$TPL" ]; then cp -a "$WORK/data/filestore/$TPL" "$
 # from 18.0.1.0.0, the Odoo suite without demo data) starts now from the same template, beside this suite: the two
 # take about as long, and one core each (their own databases, ports and logs). Its report is printed at the end.
 LIFE_LOG="$WORK/lifecycle.log"
-LIFECYCLE_TEMPLATE_demo="$TPL" LIFECYCLE_DATA_DIR="$WORK/data" setsid bash scripts/lifecycle.sh </dev/null \
-    >"$LIFE_LOG" 2>&1 &
+LIFECYCLE_TEMPLATE_demo="$TPL" LIFECYCLE_DATA_DIR="$WORK/data" bash scripts/lifecycle.sh </dev/null >"$LIFE_LOG" 2>&1 &
 life_pid=$!
 
 # Demo data is loaded: no --without-demo flag (any value of it, even False, turns demo data off).

@@ -45,10 +45,8 @@ LOG="$WORK/odoo.log"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 TPL="${DB}_deps"  # the dependencies with demo data: this suite's database and the lifecycle's start from it
 ok=0
-life_pid=""
 cleanup() {
     local db
-    if [ -n "$life_pid" ]; then kill -- "$life_pid" 2>/dev/null || true; wait "$life_pid" 2>/dev/null || true; fi
     for db in "$DB" "$TPL"; do
         dropdb --if-exists --force "$db" >/dev/null 2>&1 || dropdb --if-exists "$db" || true
     done
@@ -71,13 +69,6 @@ start=$SECONDS
 echo "    $((SECONDS - start)) s"
 createdb -T "$TPL" "$DB" || fail "cannot copy $TPL to $DB"
 if [ -d "$WORK/data/filestore/$TPL" ]; then cp -a "$WORK/data/filestore/$TPL" "$WORK/data/filestore/$DB"; fi
-
-# The life cycle (scripts/lifecycle.sh: install -> uninstall -> reinstall with and without demo data, the upgrade
-# from 18.0.1.0.0, the Odoo suite without demo data) starts now from the same template, beside this suite: the two
-# take about as long, and one core each (their own databases, ports and logs). Its report is printed at the end.
-LIFE_LOG="$WORK/lifecycle.log"
-LIFECYCLE_TEMPLATE_demo="$TPL" LIFECYCLE_DATA_DIR="$WORK/data" bash scripts/lifecycle.sh </dev/null >"$LIFE_LOG" 2>&1 &
-life_pid=$!
 
 # Demo data is loaded: no --without-demo flag (any value of it, even False, turns demo data off).
 echo "=== Odoo suite: $ODOO_BIN, database $DB, log $LOG"
@@ -123,11 +114,9 @@ fi
 echo "odoo suite: $((total - failed - errors - skipped)) passed, 0 failed, $skipped skipped"
 
 # --- life cycle -------------------------------------------------------------------------------------------------
-# started beside the suite (above), from this run's template of the dependencies with demo data
+# install -> uninstall -> reinstall with and without demo data, the upgrade from 18.0.1.0.0, the Odoo suite
+# without demo data (scripts/lifecycle.sh), starting from this run's template of the dependencies with demo data
 dropdb --if-exists --force "$DB" >/dev/null 2>&1 || true
-life_rc=0
-wait "$life_pid" || life_rc=$?
-life_pid=""
-cat "$LIFE_LOG"
-[ "$life_rc" -eq 0 ] || fail "the life cycle failed (above, log $LIFE_LOG)"
+LIFECYCLE_TEMPLATE_demo="$TPL" LIFECYCLE_DATA_DIR="$WORK/data" bash scripts/lifecycle.sh \
+    || fail "the life cycle failed (above)"
 ok=1

@@ -8,7 +8,9 @@ in bulk SQL, and payments received over the last 60 days (``_seed.seed`` and ``_
 - a year of daily snapshots (``--days``): the rows of today's snapshot copied to each of the past days in bulk SQL,
   their amounts varied by a hash of the day (the daily job's rows of a year, as many per day as today's);
 - the indicators computed from that year of snapshots and the ledger's posted receivable items and stored
-  (``debt.collection.indicator._refresh``: what the daily job does after its snapshot);
+  (``debt.collection.indicator._refresh``: what the daily job does after its snapshot: the company's rows, then
+  everyone's), the company's rows alone, and one collector's rows (that collector's *Refresh*) (aim: under 1 s
+  each);
 - the indicators the dashboard reads, of the company (every month and rolling period, ``dimension = company``) and
   of one collector (the one with the most rows; as a manager and as that collector, under their record rules)
   (aim: under 1 s each).
@@ -138,9 +140,22 @@ def main():
             Indicator = env["debt.collection.indicator"]
             result = {}
             _seed.timeit(cr, lambda: Indicator._refresh(company), runs=args.runs,
-                         label="indicators computed and stored for the company (the daily job's refresh)")
-            cr.execute("SELECT COUNT(*) FROM debt_collection_indicator")
-            print(f"  -> {cr.fetchone()[0]:,} indicator rows")
+                         label="indicators computed and stored: the company's and everyone's (the daily job's refresh)")
+            cr.execute("SELECT dimension, COUNT(*) FROM debt_collection_indicator GROUP BY 1 ORDER BY 1")
+            print("  -> indicator rows: " + ", ".join(f"{dim} {count:,}" for dim, count in cr.fetchall()))
+            _seed.timeit(cr, lambda: Indicator._refresh_scope(tuple(company.ids), "company"), runs=args.runs,
+                         label="  of which the company's rows alone (their own pass over the items)")
+            cr.execute("""SELECT collector_id FROM debt_aging_snapshot WHERE collector_id IS NOT NULL
+                        GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1""")
+            collector = env["res.users"].browse(cr.fetchone()[0])
+            cr.execute("""SELECT COUNT(*) FROM res_partner
+                           WHERE user_id = %s OR (debt_collector_id ->> %s)::int = %s""",
+                       [collector.id, str(company.id), collector.id])
+            customers_of_collector = cr.fetchone()[0]
+            print(f"  collector {collector.login}: {customers_of_collector:,} customers as salesperson or collector")
+            _seed.timeit(cr, lambda: Indicator.with_user(collector).action_refresh(), runs=args.runs,
+                         label=f"indicators of one collector ({collector.login}) computed and stored, by that "
+                               "collector's Refresh (their rows only)")
 
             def company_figures():
                 result["company"] = Indicator.search_read(
@@ -150,10 +165,6 @@ def main():
             latest = max(result["company"], key=lambda row: (row["date_start"], row["period"] == "month"))
             print(f"  -> {len(result['company'])} rows; latest month: " + ", ".join(
                 f"{key} {value:,.1f}" for key, value in latest.items() if isinstance(value, float)))
-            cr.execute("""SELECT collector_id FROM debt_aging_snapshot WHERE collector_id IS NOT NULL
-                        GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1""")
-            collector = env["res.users"].browse(cr.fetchone()[0])
-
             def collector_figures(model):
                 result["collector"] = model.search_read(
                     [("dimension", "=", "collector"), ("user_id", "=", collector.id)], INDICATOR_FIELDS)

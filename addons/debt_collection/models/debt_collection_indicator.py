@@ -1,9 +1,11 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..tools.count_back import count_back_dso
 from ..tools.indicator_periods import add_months, indicator_periods
 from .sql_common import collector_sql
 
@@ -56,23 +58,47 @@ class DebtCollectionIndicator(models.Model):
     collected = fields.Monetary(string="Amount Collected", readonly=True)
     dso = fields.Float(string="DSO (Days)", readonly=True, aggregator="avg", digits=(16, 1))
     dso_average = fields.Float(string="DSO, Average Balance (Days)", readonly=True, aggregator="avg", digits=(16, 1))
+    dso_count_back = fields.Float(
+        string="DSO, Count-Back (Days)", readonly=True, aggregator="avg", digits=(16, 1),
+        help="The days of sales the open amount at the end stands for, counted back month by month from the "
+             "period's last month: empty when the months with snapshots do not hold enough sales to cover it.")
     best_dso = fields.Float(string="Best Possible DSO (Days)", readonly=True, aggregator="avg", digits=(16, 1))
     days_delinquent = fields.Float(string="Average Days Delinquent", readonly=True, aggregator="avg", digits=(16, 1))
     cei = fields.Float(string="CEI (%)", readonly=True, aggregator="avg", digits=(16, 1))
     overdue_share = fields.Float(string="Overdue Share (%)", readonly=True, aggregator="avg", digits=(16, 1))
 
     @api.model
-    def _refresh(self, companies):
-        """Compute again the indicators of ``companies``: one ``DELETE`` and one ``INSERT ... SELECT`` (the query of
-        :meth:`_indicator_query`) for them all."""
+    def _refresh(self, companies, users=None):
+        """Compute again the indicators of ``companies``: the company rows and every person's (``users`` None, the
+        daily job and the managers' *Refresh*), or only the rows of ``users`` as salesperson and as collector (a
+        collection user's *Refresh* of their own figures). Each scope is one ``DELETE`` and one
+        ``INSERT ... SELECT`` (the query of :meth:`_indicator_query`): the company rows need no owner per item, so
+        they are their own pass over the items; a person's pass reads only their customers' items."""
         if not companies:
             return 0
         self.env.flush_all()
         company_ids = tuple(companies.ids)
-        self.env.cr.execute(SQL("DELETE FROM debt_collection_indicator WHERE company_id IN %s", company_ids))
-        query = self._indicator_query(company_ids)
+        scopes = ["company", "people"] if users is None else [tuple(users.ids)]
+        count = 0
+        for scope in scopes:
+            count += self._refresh_scope(company_ids, scope)
+        self.invalidate_model()
+        return count
+
+    @api.model
+    def _refresh_scope(self, company_ids, scope):
+        """Replace the rows of ``scope`` ("company": the company rows; "people": every salesperson's and
+        collector's; a tuple of user ids: those users' rows) of the companies ``company_ids``."""
+        if scope == "company":
+            rows = SQL("dimension = 'company'")
+        elif scope == "people":
+            rows = SQL("dimension != 'company'")
+        else:
+            rows = SQL("dimension != 'company' AND user_id IN %s", scope)
+        self.env.cr.execute(SQL("DELETE FROM debt_collection_indicator WHERE company_id IN %s AND %s",
+                                company_ids, rows))
+        query = self._indicator_query(company_ids, scope)
         if query is None:
-            self.invalidate_model()
             return 0
         self.env.cr.execute(SQL(
             """
@@ -85,16 +111,46 @@ class DebtCollectionIndicator(models.Model):
               FROM (%(query)s) i
             """, query=query, uid=self.env.uid))
         count = self.env.cr.rowcount
-        self.invalidate_model()
+        self._store_count_back(company_ids, rows)
         return count
 
     @api.model
+    def _store_count_back(self, company_ids, rows):
+        """The count-back DSO of the rows ``rows`` (an SQL condition) of the companies, from their own ``ar_end``
+        and the monthly sales of the same holder (``tools/count_back.py``): a few hundred rows read, one
+        ``UPDATE``."""
+        cr = self.env.cr
+        months, last_months = defaultdict(list), {}
+        for p in self._periods(company_ids):
+            if p["period"] == "month":
+                months[p["company_id"]].append((p["date_start"], (p["date_end"] - p["date_start"]).days + 1))
+            last_months[p["company_id"], p["period"], p["date_start"]] = p["last_month"]
+        cr.execute(SQL(
+            """SELECT id, company_id, period, date_start, dimension, user_id, ar_end, credit_sales
+                 FROM debt_collection_indicator WHERE company_id IN %s AND %s""", company_ids, rows))
+        records = cr.fetchall()
+        sales = {(company, dimension, user, start): credit
+                 for _id, company, period, start, dimension, user, _end, credit in records if period == "month"}
+        values = []
+        for row_id, company, period, start, dimension, user, ar_end, _credit in records:
+            last_month = last_months[company, period, start]
+            history = [(days, sales.get((company, dimension, user, month), 0.0))
+                       for month, days in sorted(months[company], reverse=True) if month <= last_month]
+            values.append(SQL("(%s, %s::numeric)", row_id, count_back_dso(ar_end, history)))
+        if values:
+            cr.execute(SQL(
+                """UPDATE debt_collection_indicator i SET dso_count_back = v.dso
+                     FROM (VALUES %s) v (id, dso) WHERE i.id = v.id""", SQL(", ").join(values)))
+
+    @api.model
     def action_refresh(self):
-        """Managers' button: compute the indicators of the companies they work in again, now."""
-        if not self.env.user.has_group("debt_collection.group_debt_collection_manager"):
-            raise AccessError(_("Only collection managers can refresh the collection indicators."))
-        # sudo: the rows are engine-owned (read-only to everyone); the manager is checked above
-        self.sudo()._refresh(self.env.companies)
+        """*Refresh*: a manager computes again every figure of the companies they work in; a collection user
+        only their own (as salesperson and as collector), now."""
+        if not self.env.user.has_group("debt_collection.group_debt_collection_user"):
+            raise AccessError(_("Only collection users can refresh the collection indicators."))
+        manager = self.env.user.has_group("debt_collection.group_debt_collection_manager")
+        # sudo: the rows are engine-owned (read-only to everyone); the scope is the user's own unless a manager
+        self.sudo()._refresh(self.env.companies, users=None if manager else self.env.user)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
@@ -108,14 +164,19 @@ class DebtCollectionIndicator(models.Model):
         return tuple(row[0] for row in self.env.cr.fetchall()) or (None,)
 
     @api.model
+    def _periods(self, company_ids):
+        """The periods of the companies (``tools/indicator_periods.py``), from the days taken: one small query."""
+        self.env.cr.execute(SQL(
+            "SELECT company_id, id, snapshot_date FROM debt_aging_snapshot_day WHERE company_id IN %s", company_ids))
+        return indicator_periods(self.env.cr.fetchall())
+
+    @api.model
     def _periods_sql(self, company_ids):
         """The periods of the companies (``tools/indicator_periods.py``, from the days taken: one small query), as
         the SQL of a ``VALUES`` list (PostgreSQL then knows how many there are), with the first and last day they
         cover and the condition that leaves out the days of a month after its end snapshot; (None, None, None, None)
         without any snapshot."""
-        self.env.cr.execute(SQL(
-            "SELECT company_id, id, snapshot_date FROM debt_aging_snapshot_day WHERE company_id IN %s", company_ids))
-        periods = indicator_periods(self.env.cr.fetchall())
+        periods = self._periods(company_ids)
         if not periods:
             return None, None, None, None
         # the days of a month after its end snapshot (days not taken at the end of a month) are left out of its
@@ -135,23 +196,50 @@ class DebtCollectionIndicator(models.Model):
             SQL(" AND ").join(gaps) if gaps else SQL("TRUE")
 
     @api.model
-    def _indicator_query(self, company_ids):
-        """The indicators of the companies ``company_ids`` (a tuple of ids), as a query of the table's columns in
-        order (``period`` ... ``overdue_share``); None without any snapshot."""
+    def _indicator_query(self, company_ids, scope):
+        """The indicators of ``scope`` (see :meth:`_refresh_scope`) in the companies ``company_ids`` (a tuple of
+        ids), as a query of the table's columns in order (``period`` ... ``overdue_share``); None without any
+        snapshot."""
         periods, first_day, last_day, gaps = self._periods_sql(company_ids)
         if periods is None:
             return None
+        collector = collector_sql("cp", SQL("comp.id"))
+        if scope == "company":
+            # the company rows: no owner per item, the items summed by month alone
+            owners_where, stock_where, flow_owner = SQL("TRUE"), SQL("TRUE"), SQL("TRUE")
+            stock_people = SQL("NULL::int AS salesperson_id, NULL::int AS collector_id")
+            flow_people = SQL("NULL::int AS salesperson_id, NULL::int AS collector_id")
+            flow_join = SQL("")
+            grouping, rows = SQL("()"), SQL("TRUE")
+            dimension, user = SQL("'company'"), SQL("NULL::int")
+        else:
+            stock_people = SQL("s.salesperson_id, s.collector_id")
+            flow_people = SQL("o.salesperson_id, o.collector_id")
+            flow_join = SQL("JOIN owners o ON o.partner_id = aml.partner_id AND o.company_id = aml.company_id")
+            grouping = SQL("(c.salesperson_id), (c.collector_id)")
+            dimension = SQL("CASE WHEN GROUPING(c.salesperson_id) = 0 THEN 'salesperson' ELSE 'collector' END")
+            user = SQL("CASE WHEN GROUPING(c.salesperson_id) = 0 THEN c.salesperson_id ELSE c.collector_id END")
+            if scope == "people":
+                owners_where, stock_where, flow_owner = SQL("TRUE"), SQL("TRUE"), SQL("TRUE")
+                rows = SQL("f.user_id IS NOT NULL")
+            else:
+                # some users' rows: their customers' items only (read through the index on the partner)
+                owners_where = SQL("(cp.user_id IN %s OR %s IN %s)", scope, collector, scope)
+                stock_where = SQL("(s.salesperson_id IN %s OR s.collector_id IN %s)", scope, scope)
+                flow_owner = SQL("aml.partner_id IN (SELECT partner_id FROM owners)")
+                rows = SQL("f.user_id IN %s", scope)
         return SQL(
             """
             WITH periods (company_id, period, date_start, last_month, date_end, end_day_id, begin_day_id, begin_date)
                  AS (VALUES %(periods)s
             ), stock AS (
-                SELECT p.period, p.date_start, p.company_id, s.salesperson_id, s.collector_id,
+                SELECT p.period, p.date_start, p.company_id, %(stock_people)s,
                        SUM(s.amount) FILTER (WHERE s.day_id = p.begin_day_id) AS ar_begin,
                        SUM(s.amount) FILTER (WHERE s.day_id = p.end_day_id) AS ar_end,
                        SUM(s.amount) FILTER (WHERE s.day_id = p.end_day_id AND NOT s.overdue) AS ar_current
                   FROM periods p
                   JOIN debt_aging_snapshot s ON s.day_id = p.begin_day_id OR s.day_id = p.end_day_id
+                 WHERE %(stock_where)s
               GROUP BY 1, 2, 3, 4, 5
             ), owners AS (
                 -- each contact's salesperson and collector (those of its commercial partner) now, per company
@@ -160,22 +248,23 @@ class DebtCollectionIndicator(models.Model):
                   FROM res_partner p
                   JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  CROSS JOIN res_company comp
-                 WHERE comp.id IN %(companies)s
+                 WHERE comp.id IN %(companies)s AND %(owners_where)s
             ), monthly_flow AS (
                 -- the sales and collections of each month and owner: one pass over the receivable items of the
                 -- months (up to each month's end snapshot), joined to their contact's owners, a few groups
-                SELECT aml.company_id, date_trunc('month', aml.date)::date AS month, o.salesperson_id, o.collector_id,
+                SELECT aml.company_id, date_trunc('month', aml.date)::date AS month, %(flow_people)s,
                        SUM(aml.balance) FILTER (WHERE aml.journal_id IN %(sale_journals)s AND aml.payment_id IS NULL
                                                   AND aml.statement_line_id IS NULL) AS credit_sales,
                        -SUM(aml.balance) FILTER (WHERE aml.payment_id IS NOT NULL
                                                    OR aml.statement_line_id IS NOT NULL) AS collected
                   FROM account_move_line aml
-                  JOIN owners o ON o.partner_id = aml.partner_id AND o.company_id = aml.company_id
+                  %(flow_join)s
                  WHERE aml.parent_state = 'posted'
                    AND aml.account_id IN %(accounts)s
                    AND aml.company_id IN %(companies)s
                    AND aml.date BETWEEN %(first_day)s AND %(last_day)s
                    AND %(gaps)s
+                   AND %(flow_owner)s
               GROUP BY 1, 2, 3, 4
             ), flow AS (
                 SELECT p.period, p.date_start, p.company_id, f.salesperson_id, f.collector_id,
@@ -194,20 +283,16 @@ class DebtCollectionIndicator(models.Model):
                              AND f.salesperson_id IS NOT DISTINCT FROM s.salesperson_id
                              AND f.collector_id IS NOT DISTINCT FROM s.collector_id
             ), figures AS (
-                SELECT c.period, c.date_start, c.company_id,
-                       CASE WHEN GROUPING(c.salesperson_id) = 0 THEN 'salesperson'
-                            WHEN GROUPING(c.collector_id) = 0 THEN 'collector' ELSE 'company' END AS dimension,
-                       CASE WHEN GROUPING(c.salesperson_id) = 0 THEN c.salesperson_id
-                            WHEN GROUPING(c.collector_id) = 0 THEN c.collector_id END AS user_id,
+                SELECT c.period, c.date_start, c.company_id, %(dimension)s AS dimension, %(user)s AS user_id,
                        COALESCE(SUM(c.ar_begin), 0) AS ar_begin, COALESCE(SUM(c.ar_end), 0) AS ar_end,
                        COALESCE(SUM(c.ar_current), 0) AS ar_current,
                        COALESCE(SUM(c.credit_sales), 0) AS credit_sales, COALESCE(SUM(c.collected), 0) AS collected
                   FROM cells c
-              GROUP BY c.period, c.date_start, c.company_id, GROUPING SETS ((), (c.salesperson_id), (c.collector_id))
+              GROUP BY c.period, c.date_start, c.company_id, GROUPING SETS (%(grouping)s)
             )
             SELECT f.period, f.dimension, f.date_start, p.date_end, p.begin_date,
                    p.date_end - f.date_start + 1,
-                   p.date_end = MAX(p.date_end) OVER (PARTITION BY f.company_id),
+                   p.date_end = (SELECT MAX(l.date_end) FROM periods l WHERE l.company_id = p.company_id),
                    f.company_id, comp.currency_id, f.user_id,
                    f.ar_begin, f.ar_end, f.ar_current, f.ar_end - f.ar_current, f.credit_sales, f.collected,
                    -- DSO (period-end), DSO (average balance), best possible DSO, average days delinquent
@@ -227,7 +312,7 @@ class DebtCollectionIndicator(models.Model):
               FROM figures f
               JOIN periods p ON p.company_id = f.company_id AND p.period = f.period AND p.date_start = f.date_start
               JOIN res_company comp ON comp.id = f.company_id
-             WHERE f.dimension = 'company' OR f.user_id IS NOT NULL
+             WHERE %(rows)s
             """,
             periods=periods,
             companies=company_ids,
@@ -236,7 +321,17 @@ class DebtCollectionIndicator(models.Model):
             accounts=self._receivable_account_ids(),
             sale_journals=self._sale_journal_ids(company_ids),
             gaps=gaps,
-            collector=collector_sql("cp", SQL("comp.id")),
+            collector=collector,
+            owners_where=owners_where,
+            stock_where=stock_where,
+            stock_people=stock_people,
+            flow_people=flow_people,
+            flow_join=flow_join,
+            flow_owner=flow_owner,
+            grouping=grouping,
+            dimension=dimension,
+            user=user,
+            rows=rows,
         )
 
     # Drill-down

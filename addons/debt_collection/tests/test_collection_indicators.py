@@ -1,7 +1,8 @@
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TODAY
 from .common_snapshot import APRIL_30, MAY_31, SnapshotCommon
@@ -50,6 +51,9 @@ class TestCollectionIndicators(SnapshotCommon):
             days_delinquent=1300.0 / 1000.0 * 31,          # 40.3 days = 55.8 - 15.5
             cei=(1400.0 + 1000.0 - 1800.0) / (1400.0 + 1000.0 - 500.0) * 100,  # 600 / 1,900 = 31.58 %
             overdue_share=1300.0 / 1800.0 * 100,           # 72.22 %
+            # count-back: May's sales 1,000 are covered in full (31 days), the other 800 are 800 / 1,400 of April's
+            # sales (30 days)
+            dso_count_back=31 + (1800.0 - 1000.0) / 1400.0 * 30,  # 48.14 days
         )
         self.assertTrue(row.is_latest)
         # the salesperson holds both customers all month: the company's figures
@@ -70,11 +74,15 @@ class TestCollectionIndicators(SnapshotCommon):
             days_delinquent=1100.0 / 500.0 * 31,
             cei=(1400.0 + 500.0 - 1100.0) / (1400.0 + 500.0 - 0.0) * 100,  # 800 / 1,900 = 42.11 %
             overdue_share=100.0,
+            # May: 500 sold (31 days), then 600 of April's 1,000 (Alpha's A)
+            dso_count_back=31 + (1100.0 - 500.0) / 1000.0 * 30,          # 49.0 days
         )
         two = self._row("collector", self.collector_2)
         self.assertFigures(two, ar_begin=0.0, ar_end=700.0, ar_current=500.0, credit_sales=500.0, collected=200.0)
         self.assertFigures(two, dso=700.0 / 500.0 * 31, best_dso=500.0 / 500.0 * 31,  # 43.4 and 31 days
-                           overdue_share=200.0 / 700.0 * 100)
+                           overdue_share=200.0 / 700.0 * 100,
+                           # May: 500 (31 days), then 200 of April's 400 (Beta's E, 800 EUR), 30 days
+                           dso_count_back=31 + (700.0 - 500.0) / 400.0 * 30)  # 46.0 days
         # CEI: 0 + 500 - 500 = 0 collectible: not computable (empty, read as 0)
         self.assertFalse(two.cei)
 
@@ -84,7 +92,8 @@ class TestCollectionIndicators(SnapshotCommon):
         # sales: April 1,000 + 400 (A, E), May 1,000
         self.assertEqual((row.date_end, row.days, row.date_begin_snapshot), (MAY_31, 92, False))
         self.assertFigures(row, ar_end=1800.0, credit_sales=2400.0, collected=600.0,
-                           dso=1800.0 / 2400.0 * 92, best_dso=500.0 / 2400.0 * 92)  # 69.0 and 19.17 days
+                           dso=1800.0 / 2400.0 * 92, best_dso=500.0 / 2400.0 * 92,  # 69.0 and 19.17 days
+                           dso_count_back=31 + (1800.0 - 1000.0) / 1400.0 * 30)  # counted back from May's end
         self.assertFalse(row.dso_average)
         self.assertFalse(row.cei)
 
@@ -92,7 +101,8 @@ class TestCollectionIndicators(SnapshotCommon):
         row = self._row("company", date_start=date(2026, 4, 1))
         # 30 April: 1,400 open, all overdue; April's sales 1,400, nothing collected
         self.assertFigures(row, ar_end=1400.0, ar_current=0.0, credit_sales=1400.0, collected=0.0,
-                           dso=1400.0 / 1400.0 * 30, overdue_share=100.0)
+                           dso=1400.0 / 1400.0 * 30, overdue_share=100.0,
+                           dso_count_back=30.0)  # April's sales exactly: its 30 days
         self.assertFalse(row.is_latest)
 
     def test_drill_down(self):
@@ -120,17 +130,41 @@ class TestCollectionIndicators(SnapshotCommon):
             ("company_id", "=", self.company.id), ("period", "=", "month"), ("date_start", "=", MAY_1)])
         self.assertEqual(set(everything.mapped("dimension")), {"company", "salesperson", "collector"})
 
-    def test_refresh_by_managers_only(self):
+    def test_refresh_by_managers_and_own_figures_by_collectors(self):
+        Indicator = self.env["debt.collection.indicator"]
+        clerk = new_test_user(self.env, login="dc_snap_clerk", groups="base.group_user",
+                              company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
         with self.assertRaises(AccessError):
-            self.env["debt.collection.indicator"].with_user(self.collector_1).action_refresh()
-        # a payment of 100 on B on 28 May, registered after the refresh: counted once the indicators are refreshed
+            Indicator.with_user(clerk).action_refresh()
+        # a payment of 100 on B (Alpha's, collector 1) on 28 May, registered after the refresh: counted once the
+        # indicators are refreshed
         self._pay(self.inv_b, 100.0, (TODAY - date(2026, 5, 28)).days)
         self.assertAlmostEqual(self._row("collector", self.collector_1).collected, 400.0, places=2)
-        self.env["debt.collection.indicator"].with_user(self.collection_manager).action_refresh()
+        others = Indicator.search([("company_id", "=", self.company.id), ("user_id", "!=", self.collector_1.id)])
+        # collector 1 refreshes their own rows only: 400 + 100; the company's and the salesperson's stay as they were
+        # until a manager's refresh (600 collected: 400 Alpha + 200 Beta)
+        Indicator.with_user(self.collector_1).action_refresh()
         self.assertAlmostEqual(self._row("collector", self.collector_1).collected, 400.0 + 100.0, places=2)
+        self.assertEqual(Indicator.search([("company_id", "=", self.company.id),
+                                           ("user_id", "!=", self.collector_1.id)]), others)
+        self.assertAlmostEqual(self._row("company").collected, 600.0, places=2)
+        self.assertAlmostEqual(self._row("salesperson", self.seller).collected, 600.0, places=2)
+        # ... and still their whole figures: April, 1,400 open on 30 April (both customers theirs on that day), the
+        # 1,000 sold to Alpha (theirs now; Beta's 400 is collector 2's now)
+        april = self._row("collector", self.collector_1, date_start=date(2026, 4, 1))
+        self.assertFigures(april, ar_end=1400.0, credit_sales=1000.0, collected=0.0)
+        # 1,400 open, 1,000 sold in the only month before: not enough sales to count back (empty, not 30 days)
+        self.assertFalse(april.dso_count_back)
+        # the manager's refresh: everyone's, the company's included
+        Indicator.with_user(self.collection_manager).action_refresh()
+        self.assertAlmostEqual(self._row("company").collected, 600.0 + 100.0, places=2)
+        self.assertAlmostEqual(self._row("salesperson", self.seller).collected, 600.0 + 100.0, places=2)
+        self.assertAlmostEqual(self._row("collector", self.collector_2).collected, 200.0, places=2)
         # rows are written by the refresh alone
         with self.assertRaises(AccessError):
             self._row("company").with_user(self.collection_manager).write({"dso": 1.0})
+        with self.assertRaises(AccessError):
+            self._row("collector", self.collector_1).with_user(self.collector_1).write({"dso": 1.0})
 
     def test_dashboard_reads_the_indicators(self):
         """Every pivot and chart of the Collections dashboard names fields that exist and a domain that runs; a

@@ -173,14 +173,16 @@ class DebtPromise(models.Model):
         # each amount and date formatted once: the promise job names thousands of promises at once (the
         # to-dos' res_name), most of them falling on the same few dates
         amounts, dates = {}, {}
-        lang_code = get_lang(self.env).code  # what currency.format and format_date would look up each time
+        # the language currency.format and format_date would look up each time; + 0.0 as currency.format: no "-0.00"
+        lang_code = get_lang(self.env).code
         for promise in self:
             if not promise.partner_id:
                 promise.display_name = _("New Promise")
                 continue
             currency, amount, day = promise.currency_id, promise.amount, promise.promised_date
             if (currency, amount) not in amounts:
-                amounts[currency, amount] = format_amount(self.env, amount, currency, lang_code) if currency else amount
+                amounts[currency, amount] = (
+                    format_amount(self.env, amount + 0.0, currency, lang_code) if currency else amount)
             if day not in dates:
                 dates[day] = format_date(self.env, day, lang_code) if day else "?"
             promise.display_name = _(

@@ -3,7 +3,7 @@ and the shared SQL are in ``debt_promise_evaluation.py``, the installments in ``
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_amount, format_date, get_lang
 
 from .input_limits import MAX_GRACE_DAYS, check_integer_limits
 from .sql_common import open_items_sql
@@ -170,16 +170,24 @@ class DebtPromise(models.Model):
 
     @api.depends("partner_id", "amount", "currency_id", "promised_date")
     def _compute_display_name(self):
+        # each amount and date formatted once: the promise job names thousands of promises at once (the
+        # to-dos' res_name), most of them falling on the same few dates
+        amounts, dates = {}, {}
+        # the language currency.format and format_date would look up each time; + 0.0 as currency.format: no "-0.00"
+        lang_code = get_lang(self.env).code
         for promise in self:
             if not promise.partner_id:
                 promise.display_name = _("New Promise")
                 continue
+            currency, amount, day = promise.currency_id, promise.amount, promise.promised_date
+            if (currency, amount) not in amounts:
+                amounts[currency, amount] = (
+                    format_amount(self.env, amount + 0.0, currency, lang_code) if currency else amount)
+            if day not in dates:
+                dates[day] = format_date(self.env, day, lang_code) if day else "?"
             promise.display_name = _(
                 "%(customer)s: %(amount)s by %(date)s",
-                customer=promise.partner_id.display_name,
-                amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
-                date=format_date(self.env, promise.promised_date) if promise.promised_date else "?",
-            )
+                customer=promise.partner_id.display_name, amount=amounts[currency, amount], date=dates[day])
 
     @api.onchange("invoice_ids")
     def _onchange_invoice_ids(self):

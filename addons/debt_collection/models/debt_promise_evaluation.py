@@ -9,8 +9,8 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
-from odoo.tools import SQL, float_compare, format_amount
+from odoo import api, fields, models
+from odoo.tools import SQL, float_compare, format_amount, get_lang
 
 from .common import job_commits
 from .debt_promise import EVALUATED_STATES
@@ -321,14 +321,20 @@ class DebtPromise(models.Model):
         currencies = {currency.id: currency for currency in currencies}
         states = dict(self._fields["state"]._description_selection(self.env))
         todo_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        todo_model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
         notes, partner_notes, todos = {}, defaultdict(list), []
         formatted = {}
+        # Looked up once here rather than on each of the thousands of calls below (same results): the language
+        # of the texts as _() finds it (the context's, else the user's: a scheduled job runs without one), and
+        # that of the amounts as format_amount finds it (the context's, else the company's)
+        env = self.with_context(lang=self.env.lang or self.env["res.users"].context_get().get("lang")).env
+        amount_lang = get_lang(self.env).code
 
         def amount_text(amount, currency):
             # Odoo's format_amount, once per amount and currency (installment plans repeat them)
             if (amount, currency) not in formatted:
-                formatted[amount, currency] = format_amount(self.env, amount, currency)
+                formatted[amount, currency] = format_amount(self.env, amount, currency, amount_lang)
             return formatted[amount, currency]
 
         for promise in promises:
@@ -341,29 +347,30 @@ class DebtPromise(models.Model):
                 "grace": promise["grace_days"] or 0,
             }
             if state == "kept":
-                body = _("Promise kept: %(paid)s paid of the %(amount)s promised by %(date)s.", **values)
+                body = env._("Promise kept: %(paid)s paid of the %(amount)s promised by %(date)s.", **values)
             elif missed and missed["line_id"]:
-                body = _(
+                body = env._(
                     "Installment of %(due_date)s missed: %(paid)s paid of the %(due)s due by then "
                     "(%(amount)s promised in total, %(grace)s days of grace). The promise is closed as %(state)s.",
                     due=amount_text(missed["cum"], currency),
                     due_date=fields.Date.to_string(missed["date"]), state=states[state], **values)
             elif state == "partial":
-                body = _(
+                body = env._(
                     "Promise partially kept: %(paid)s paid of the %(amount)s promised by %(date)s "
                     "(%(grace)s days of grace).", **values)
             else:
-                body = _(
+                body = env._(
                     "Promise broken: nothing paid of the %(amount)s promised by %(date)s (%(grace)s days of grace).",
                     **values)
             notes[promise["id"]] = Markup("<p>%s</p>") % body  # the text is escaped (a customer's name)
             partner_notes[promise["partner_id"]].append(body)
             if state in ("partial", "broken"):
                 todos.append({
-                    "res_model_id": self.env["ir.model"]._get_id(self._name),
+                    "res_model_id": todo_model_id,
                     "res_id": promise["id"],
                     "activity_type_id": todo_type.id if todo_type else False,
-                    "summary": _("Call %(customer)s back about the broken promise", customer=promise["partner_name"]),
+                    "summary": env._(
+                        "Call %(customer)s back about the broken promise", customer=promise["partner_name"]),
                     "note": notes[promise["id"]],
                     "date_deadline": today,
                     "user_id": promise["user_id"] or self.env.uid,

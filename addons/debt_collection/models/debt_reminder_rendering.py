@@ -14,6 +14,13 @@ from .debt_reminder import EMAIL_FIELDS
 
 _logger = logging.getLogger(__name__)
 
+# Per channel of a reminder: where its failures go in the outcome, the recipient's error (no address, no valid
+# number), the rule's template and the template fields rendered.
+CHANNELS = {
+    "mail": ("mail_errors", "email_error", "mail_template_id", EMAIL_FIELDS),
+    "sms": ("sms_errors", "sms_error", "sms_template_id", ("body",)),
+}
+
 
 class DebtReminder(models.Model):
     _inherit = "debt.reminder"
@@ -179,6 +186,47 @@ class DebtReminder(models.Model):
         _logger.info("debt reminders: template %s failed: %s", template.display_name, error)
         return str(error) or error.__class__.__name__
 
+    def _debt_render_channel(self, channel, recipients, outcome, texts, prepare=None):
+        """What the e-mails and the SMS share: the reminders of ``self`` that go out on ``channel`` (``"mail"`` or
+        ``"sms"``), grouped by their rule's template and rendered (``_debt_render``: each customer in its language).
+        A reminder that cannot go out on it (no address or number, no template, its template failing for it) gets
+        the channel's error in ``outcome`` instead.
+
+        :param dict texts: the channel's error messages, translated by the caller: ``recipient`` (``%s``: what is
+            wrong with the address or number), ``no_template`` (``%s``: the rule), ``render`` (``%(template)s``,
+            ``%(error)s``)
+        :param prepare: called with the reminders about to be rendered, before any rendering
+        :returns: ``[(reminder, rendered values)]``, template by template
+        """
+        errors_key, recipient_error, template_field, fields_to_render = CHANNELS[channel]
+        by_template = defaultdict(list)
+        for reminder in self:
+            if channel not in outcome[reminder]["channels"]:
+                continue
+            if error := recipients[reminder][recipient_error]:
+                outcome[reminder][errors_key].append(texts["recipient"] % error)
+                if channel == "sms":  # the customer's card asks for a valid mobile number
+                    outcome[reminder]["fix_number"] = error
+                continue
+            template = reminder.rule_id[template_field]
+            if not template:  # never an empty e-mail or SMS
+                outcome[reminder][errors_key].append(texts["no_template"] % reminder.rule_id.name)
+                continue
+            by_template[template].append(reminder.id)
+        if prepare:
+            prepare(self.filtered(lambda r: r.id in set().union(*by_template.values())))
+        items = []
+        for template, reminder_ids in by_template.items():
+            reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
+            rendered, errors = reminders._debt_render(template, fields_to_render)
+            for reminder in reminders:
+                if reminder.id in errors:
+                    outcome[reminder][errors_key].append(
+                        texts["render"] % {"template": template.name, "error": errors[reminder.id]})
+                else:
+                    items.append((reminder, rendered[reminder.id]))
+        return items
+
     def _debt_prepare_emails(self, setup, recipients, outcome, author, author_email):
         """Render the e-mails of ``self``, grouped by template. Failures go to ``outcome``.
 
@@ -188,64 +236,48 @@ class DebtReminder(models.Model):
         # translated once per batch, filled in per reminder (as _() would do, with the same arguments)
         summary_text = _("Payment reminder e-mailed to %(recipient)s: %(subject)s (%(invoices)s; %(amount)s).")
         items = []
-        by_template = defaultdict(list)
-        for reminder in self:
-            if "mail" not in outcome[reminder]["channels"]:
-                continue
-            if recipients[reminder]["email_error"]:
-                outcome[reminder]["mail_errors"].append(_("E-mail not sent: %s.", recipients[reminder]["email_error"]))
-                continue
-            if not reminder.rule_id.mail_template_id:  # never an empty e-mail
+        rendered = self._debt_render_channel("mail", recipients, outcome, {
+            "recipient": _("E-mail not sent: %s."),
+            "no_template": _("E-mail not sent: the rule %s has no e-mail template."),
+            "render": _("E-mail not sent: the template %(template)s could not be rendered: %(error)s"),
+        })
+        for reminder, values in rendered:
+            email_from = values.get("email_from") or author_email
+            if not email_from:
                 outcome[reminder]["mail_errors"].append(_(
-                    "E-mail not sent: the rule %s has no e-mail template.", reminder.rule_id.name))
+                    "E-mail not sent: the company %s has no e-mail address to send from.", company.name))
                 continue
-            by_template[reminder.rule_id.mail_template_id].append(reminder.id)
-        for template, reminder_ids in by_template.items():
-            reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
-            rendered, errors = reminders._debt_render(template, EMAIL_FIELDS)
-            for reminder in reminders:
-                if reminder.id in errors:
-                    outcome[reminder]["mail_errors"].append(_(
-                        "E-mail not sent: the template %(template)s could not be rendered: %(error)s",
-                        template=template.name, error=errors[reminder.id]))
-                    continue
-                values = rendered[reminder.id]
-                email_from = values.get("email_from") or author_email
-                if not email_from:
-                    outcome[reminder]["mail_errors"].append(_(
-                        "E-mail not sent: the company %s has no e-mail address to send from.", company.name))
-                    continue
-                partner = reminder.partner_id
-                recipient = recipients[reminder]["email_partner"]
-                # The chatter shows a summary: the full e-mail goes out from body_html and stays on the
-                # reminder (its E-mail tab). Sanitizing every e-mail again for the chatter would double the
-                # cost of a run (Odoo sanitizes an HTML value twice when creating a record).
-                summary = Markup("<p>%s</p>") % (summary_text % {
-                    "recipient": recipient.email, "subject": values.get("subject") or "",
-                    "invoices": reminder.invoice_names, "amount": reminder.amount_due_text})
-                message_values = {
-                    "model": "res.partner",
-                    "res_id": partner.id,
-                    "record_name": partner.display_name,
-                    "message_type": "email_outgoing",
-                    "message_id": generate_tracking_message_id("debt-reminder"),
-                    "author_id": author.id,
-                    "email_from": email_from,
-                    "reply_to": values.get("reply_to") or email_from,
-                    "subject": values.get("subject") or "",
-                    "body": summary,
-                    "mail_server_id": values.get("mail_server_id") or False,
-                }
-                mail_values = {
-                    "is_notification": True,
-                    "body_html": values.get("body_html") or "",
-                    "recipient_ids": [Command.link(recipient.id)],
-                    "auto_delete": values.get("auto_delete", True),
-                    "state": "outgoing",
-                }
-                items.append((reminder, message_values, mail_values))
-                outcome[reminder]["values"].update(
-                    subject=values.get("subject"), body_html=values.get("body_html"), email_to=recipient.email)
+            partner = reminder.partner_id
+            recipient = recipients[reminder]["email_partner"]
+            # The chatter shows a summary: the full e-mail goes out from body_html and stays on the
+            # reminder (its E-mail tab). Sanitizing every e-mail again for the chatter would double the
+            # cost of a run (Odoo sanitizes an HTML value twice when creating a record).
+            summary = Markup("<p>%s</p>") % (summary_text % {
+                "recipient": recipient.email, "subject": values.get("subject") or "",
+                "invoices": reminder.invoice_names, "amount": reminder.amount_due_text})
+            message_values = {
+                "model": "res.partner",
+                "res_id": partner.id,
+                "record_name": partner.display_name,
+                "message_type": "email_outgoing",
+                "message_id": generate_tracking_message_id("debt-reminder"),
+                "author_id": author.id,
+                "email_from": email_from,
+                "reply_to": values.get("reply_to") or email_from,
+                "subject": values.get("subject") or "",
+                "body": summary,
+                "mail_server_id": values.get("mail_server_id") or False,
+            }
+            mail_values = {
+                "is_notification": True,
+                "body_html": values.get("body_html") or "",
+                "recipient_ids": [Command.link(recipient.id)],
+                "auto_delete": values.get("auto_delete", True),
+                "state": "outgoing",
+            }
+            items.append((reminder, message_values, mail_values))
+            outcome[reminder]["values"].update(
+                subject=values.get("subject"), body_html=values.get("body_html"), email_to=recipient.email)
         return self._debt_attach_statements(items)
 
     def _debt_prepare_sms(self, setup, recipients, outcome):
@@ -254,34 +286,17 @@ class DebtReminder(models.Model):
         :returns: ``[(reminder, text)]``
         """
         items = []
-        by_template = defaultdict(list)
-        for reminder in self:
-            if "sms" not in outcome[reminder]["channels"]:
-                continue
-            if recipients[reminder]["sms_error"]:
-                outcome[reminder]["sms_errors"].append(_("SMS not sent: %s.", recipients[reminder]["sms_error"]))
-                outcome[reminder]["fix_number"] = recipients[reminder]["sms_error"]
-                continue
-            if not reminder.rule_id.sms_template_id:  # never an empty SMS
-                outcome[reminder]["sms_errors"].append(_(
-                    "SMS not sent: the rule %s has no SMS template.", reminder.rule_id.name))
-                continue
-            by_template[reminder.rule_id.sms_template_id].append(reminder.id)
-        pay_links = self.filtered(lambda r: r.id in set().union(*by_template.values()))._debt_sms_pay_links()
-        for template, reminder_ids in by_template.items():
-            reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)
-            rendered, errors = reminders._debt_render(template, ("body",))
-            for reminder in reminders:
-                if reminder.id in errors:
-                    outcome[reminder]["sms_errors"].append(_(
-                        "SMS not sent: the template %(template)s could not be rendered: %(error)s",
-                        template=template.name, error=errors[reminder.id]))
-                    continue
-                body = (rendered[reminder.id]["body"] or "").strip() + pay_links.get(reminder.id, "")
-                body = sms_text.sms_plain_text(body) if setup["plain_sms"] else sms_text.sms_typography(body)
-                items.append((reminder, body))
-                outcome[reminder]["values"].update(
-                    sms_body=body, sms_segments=sms_text.sms_segments(body)["segments"],
-                    sms_number=recipients[reminder]["number"])
+        pay_links = {}
+        rendered = self._debt_render_channel("sms", recipients, outcome, {
+            "recipient": _("SMS not sent: %s."),
+            "no_template": _("SMS not sent: the rule %s has no SMS template."),
+            "render": _("SMS not sent: the template %(template)s could not be rendered: %(error)s"),
+        }, prepare=lambda reminders: pay_links.update(reminders._debt_sms_pay_links()))
+        for reminder, values in rendered:
+            body = (values["body"] or "").strip() + pay_links.get(reminder.id, "")
+            body = sms_text.sms_plain_text(body) if setup["plain_sms"] else sms_text.sms_typography(body)
+            items.append((reminder, body))
+            outcome[reminder]["values"].update(
+                sms_body=body, sms_segments=sms_text.sms_segments(body)["segments"],
+                sms_number=recipients[reminder]["number"])
         return items
-

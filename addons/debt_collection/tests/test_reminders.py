@@ -216,6 +216,38 @@ class TestReminderSending(ReminderCommon):
         self.assertIn("upper", reminder.reason)
         self.assertEqual(self.reminders(good_1 | good_2).mapped("state"), ["queued", "queued"])
 
+    def test_sms_template_failing_for_one_customer(self):
+        """The SMS go through the same checks as the e-mails (DebtReminder._debt_render_channel): an SMS template
+        that cannot be rendered for one customer fails that reminder only, with the error; a rule left without its
+        SMS template (as the ORM no longer allows) fails its reminder, never an empty SMS."""
+        broken = self.rule[0].sms_template_id.copy({"body": "Ref {{ object.partner_id.ref.upper() }}"})
+        self.rule[0].write({"channel": "sms", "sms_template_id": broken.id})
+        good = self._reminder_customer("Good Ref", ref="c-007", mobile="0912 345 678")
+        bad = self._reminder_customer("No Ref", mobile="0912 345 679")
+        for customer in good | bad:
+            self._invoice_due(customer, 100.0, TODAY)
+        with self.gateways(), mute_logger("odoo.addons.debt_collection.models.debt_reminder",
+                                          "odoo.addons.mail.models.mail_render_mixin"):
+            self.run_cron(WORKING_TIME)
+            self.assertSMSOutgoing(good, "+84912345678", content="Ref C-007")
+        self.assertEqual(len(self._new_sms), 1)
+        self.assertEqual(self.reminders(good).state, "queued")
+        reminder = self.reminders(bad)
+        self.assertEqual((reminder.state, reminder.sms_state), ("failed", "failed"))
+        self.assertIn(f"SMS not sent: the template {broken.name} could not be rendered", reminder.reason)
+        self.assertIn("upper", reminder.reason)
+
+        self.env.cr.execute("UPDATE debt_reminder_rule SET sms_template_id = NULL WHERE id = %s", [self.rule[0].id])
+        self.env.invalidate_all()
+        customer = self._reminder_customer("No SMS Template", mobile="0912 345 670")
+        self._invoice_due(customer, 100.0, TODAY)
+        with self.gateways():
+            self.run_cron(WORKING_TIME)
+            self.assertFalse(self._new_sms)
+        reminder = self.reminders(customer)
+        self.assertEqual((reminder.state, reminder.sms_state), ("failed", "failed"))
+        self.assertIn(f"SMS not sent: the rule {self.rule[0].name} has no SMS template.", reminder.reason)
+
     def test_unknown_time_zone(self):
         customer = self._reminder_customer("Somewhere")
         other = self._reminder_customer("Elsewhere")

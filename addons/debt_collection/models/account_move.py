@@ -34,6 +34,7 @@ class AccountMove(models.Model):
         online = str2bool(self.env["ir.config_parameter"].sudo().get_param("account_payment.enable_portal_payment"))
         base_url = invoices[:1].get_base_url()
         payable = invoices.sudo().filtered(lambda m: m._has_to_be_paid()) if online else invoices.browse()
+        payable_ids = set(payable.ids)  # `move in payable` scans the recordset: quadratic over a big batch
         missing = payable.filtered(lambda m: not m.access_token)
         if missing:
             # The portal token get_portal_url() makes (portal.mixin: a random UUID) for the whole batch in one UPDATE:
@@ -47,7 +48,7 @@ class AccountMove(models.Model):
                       "discount_date": False}
             # sudo: the payment-link data (transactions, portal token) are the invoice's own, shown to its customer
             move_sudo = move.sudo()
-            if move in payable:
+            if move.id in payable_ids:
                 # the invoice's portal page, where Odoo offers its "Pay Now" (the payment link wizard computes its
                 # links with the request's HMAC key: it cannot run in the reminder job)
                 values["link"] = values["portal_url"] = base_url + move_sudo.get_portal_url()

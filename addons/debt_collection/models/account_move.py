@@ -25,6 +25,11 @@ class AccountMove(models.Model):
         """
         today = today or fields.Date.context_today(self)
         result = {}
+        # the fields read below (and by Odoo's _has_to_be_paid, get_portal_url), in one query per 1,000 moves:
+        # the first read of a field would fetch every column of account_move
+        self.fetch(["move_type", "state", "currency_id", "amount_residual", "amount_total", "payment_state",
+                    "transaction_ids", "access_token", "company_id", "partner_bank_id", "payment_reference", "name",
+                    "partner_id", "invoice_payment_term_id"])
         invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted"
                                  and not m.currency_id.is_zero(m.amount_residual))
         if not invoices:

@@ -91,7 +91,8 @@ class ReportDebtStatement(models.AbstractModel):
                     "Early payment discount: pay %(amount)s by %(date)s.",
                     amount=money(values["discount_amount"], currencies[item["currency_id"]]),
                     date=day(values["discount_date"]))
-        kind_labels = dict(env["debt.late.charge"]._fields["kind"]._description_selection(env))
+        if statement["draft_charges"]:
+            kind_labels = dict(env["debt.late.charge"]._fields["kind"]._description_selection(env))
         for charge in statement["draft_charges"]:
             charge["date_text"] = day(charge["date"])
             charge["kinds_text"] = ", ".join(kind_labels[kind] for kind in charge["kinds"])

@@ -25,6 +25,11 @@ class AccountMove(models.Model):
         """
         today = today or fields.Date.context_today(self)
         result = {}
+        # the fields read below (and by Odoo's _has_to_be_paid, get_portal_url), in one query per 1,000 moves:
+        # the first read of a field would fetch every column of account_move
+        self.fetch(["move_type", "state", "currency_id", "amount_residual", "amount_total", "payment_state",
+                    "transaction_ids", "access_token", "company_id", "partner_bank_id", "payment_reference", "name",
+                    "partner_id", "invoice_payment_term_id"])
         invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted"
                                  and not m.currency_id.is_zero(m.amount_residual))
         if not invoices:
@@ -34,6 +39,7 @@ class AccountMove(models.Model):
         online = str2bool(self.env["ir.config_parameter"].sudo().get_param("account_payment.enable_portal_payment"))
         base_url = invoices[:1].get_base_url()
         payable = invoices.sudo().filtered(lambda m: m._has_to_be_paid()) if online else invoices.browse()
+        payable_ids = set(payable.ids)  # `move in payable` scans the recordset: quadratic over a big batch
         missing = payable.filtered(lambda m: not m.access_token)
         if missing:
             # The portal token get_portal_url() makes (portal.mixin: a random UUID) for the whole batch in one UPDATE:
@@ -47,7 +53,7 @@ class AccountMove(models.Model):
                       "discount_date": False}
             # sudo: the payment-link data (transactions, portal token) are the invoice's own, shown to its customer
             move_sudo = move.sudo()
-            if move in payable:
+            if move.id in payable_ids:
                 # the invoice's portal page, where Odoo offers its "Pay Now" (the payment link wizard computes its
                 # links with the request's HMAC key: it cannot run in the reminder job)
                 values["link"] = values["portal_url"] = base_url + move_sudo.get_portal_url()

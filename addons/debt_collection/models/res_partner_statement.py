@@ -81,7 +81,8 @@ class ResPartner(models.Model):
     def _debt_statement_data(self, date_from, date_to, company=None):
         """The statements of the commercial partners of ``self`` for ``company`` (default: the current one), in
         three queries whatever the number of customers: the opening balances, the movements of the period and the
-        items open on ``date_to`` (rebuilt from the reconciliations dated after it, as the aging report does).
+        items open on ``date_to`` (rebuilt from the reconciliations dated after it, as the aging report does); and
+        the late-payment charges proposed and not invoiced yet (``_debt_statement_draft_charges``, one search).
 
         Amounts are in company currency (``balance``); a movement in another currency carries its own amount and
         currency beside. A customer without any receivable journal item up to ``date_to`` is refused.
@@ -167,6 +168,7 @@ class ResPartner(models.Model):
                 "days_overdue": (date_to - due).days, "amount": residual, "amount_currency": residual_currency,
                 "currency_id": currency_id,
             })
+        draft_charges = partners._debt_statement_draft_charges(company, date_to)
         profile = self.env["debt.aging.profile"]._default_profile(company)
         bounds = profile.get_bounds() if profile else [30, 60, 90]
         currency = company.currency_id
@@ -193,7 +195,32 @@ class ResPartner(models.Model):
                 "aging_amounts": [currency.round(amount) for amount in columns],
                 "total_debit": sum(line["debit"] for line in lines),
                 "total_credit": sum(line["credit"] for line in lines),
+                "draft_charges": draft_charges[partner.id],
             }
+        return result
+
+    def _debt_statement_draft_charges(self, company, date_to):
+        """The late-payment charges proposed to the commercial partners of ``self`` and not invoiced yet: the draft
+        invoices of ``debt.late.charge`` (models/debt_late_charge.py) dated up to ``date_to``, in one search.
+        A posted charge invoice is a movement of the statement like any invoice; a cancelled or deleted one charges
+        nothing (its days are charged again later).
+
+        :returns: ``{commercial partner id: [{"move_id", "date", "kinds", "amount", "currency_id"}]}``, by date
+        """
+        # sudo: the charges are the engine's records, readable by collection managers only; the statement shows
+        # them to whoever may see the customer's figures (checked by the callers)
+        charges = self.env["debt.late.charge"].sudo().search([
+            ("partner_id", "in", self.ids), ("company_id", "=", company.id), ("invoice_id.state", "=", "draft"),
+            ("invoice_id.invoice_date", "<=", date_to)])
+        kinds = defaultdict(set)
+        for charge in charges:
+            kinds[charge.invoice_id].add(charge.kind)
+        result = defaultdict(list)
+        for invoice in charges.invoice_id.sorted(lambda move: (move.invoice_date, move.id)):
+            result[invoice.partner_id.commercial_partner_id.id].append({
+                "move_id": invoice.id, "date": invoice.invoice_date, "kinds": sorted(kinds[invoice]),
+                "amount": invoice.amount_total, "currency_id": invoice.currency_id.id,
+            })
         return result
 
     # --- the PDF ---------------------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ class ReportDebtStatement(models.AbstractModel):
             # record rules on invoices would hide those another user issued
             pay_now = self.env["account.move"].sudo().browse(move_ids)._debt_pay_now_values(bank=bank)
         currencies = {currency.id: currency for currency in self.env["res.currency"].browse(
-            {line["currency_id"] for st in statements.values() for line in st["lines"] + st["open_items"]})}
+            {line["currency_id"] for st in statements.values()
+             for line in st["lines"] + st["open_items"] + st["draft_charges"]})}
         caches = {}  # per language: the texts of the dates and amounts already formatted, for all the statements
         for statement in statements.values():
             self._format_statement(statement, currencies, pay_now, caches)
@@ -90,6 +91,12 @@ class ReportDebtStatement(models.AbstractModel):
                     "Early payment discount: pay %(amount)s by %(date)s.",
                     amount=money(values["discount_amount"], currencies[item["currency_id"]]),
                     date=day(values["discount_date"]))
+        if statement["draft_charges"]:
+            kind_labels = dict(env["debt.late.charge"]._fields["kind"]._description_selection(env))
+        for charge in statement["draft_charges"]:
+            charge["date_text"] = day(charge["date"])
+            charge["kinds_text"] = ", ".join(kind_labels[kind] for kind in charge["kinds"])
+            charge["amount_text"] = money(charge["amount"], currencies[charge["currency_id"]])
         statement["aging"] = [
             {"label": label, "amount_text": money(amount)}
             for label, amount in zip(statement["aging_labels"], statement["aging_amounts"], strict=True)]

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
-from odoo.tools.misc import formatLang
+from odoo.tools.misc import format_amount
 
 from .common_reminder import ReminderCommon, d
 
@@ -175,16 +175,16 @@ class TestEscalation(ReminderCommon):
         note_cell = book["Notes"]["D2"]
         self.assertEqual((note_cell.value, note_cell.data_type), ("=HYPERLINK(\"http://x\",\"click\")", "s"))
 
-        # the amounts as Odoo's formatLang() writes them, in the reader's language
+        # the amounts as Odoo's format_amount() writes them, in the reader's language
         big = self._invoice(self.customer, 1234567.5, 1)
         Report = self.env["report.debt_collection.report_debt_dossier"]
         for lang in ("en_US", "vi_VN", "zh_TW"):
             report = Report.with_context(lang=lang)
             dossier = report._debt_formatted(report._debt_dossier_data(case))
             shown = {item["name"]: item for item in dossier["items"]}
-            self.assertEqual(shown[big.name]["residual"], formatLang(report.env, 1234567.5, currency_obj=self.currency))
+            self.assertEqual(shown[big.name]["residual"], format_amount(report.env, 1234567.5, self.currency))
             self.assertEqual(shown[eur_invoice.name]["amount_currency"],
-                             formatLang(report.env, 300.0, currency_obj=self.eur))
+                             format_amount(report.env, 300.0, self.eur))
             if lang == "vi_VN":  # thousands by dots, decimals after a comma
                 self.assertEqual(shown[big.name]["residual"], "$\xa01.234.567,50")
 

@@ -175,3 +175,48 @@ class TestStatement(ReminderCommon):
         with self.gateways():
             self.run_cron(WORKING_TIME)
         self.assertFalse(self.reminders(other).sent_message_ids.attachment_ids)
+
+    def test_draft_late_charges_until_invoiced(self):
+        """Late-payment charges proposed as a draft invoice (debt.late.charge) are listed apart, in the customer's
+        language, outside the balance; cancelled, they leave the statement (nothing is charged); posted, the invoice
+        is a movement of the statement like any other."""
+        self.company.write({"debt_charge_enabled": True, "debt_charge_method": "interest", "debt_charge_rate": 12.0,
+                            "debt_charge_grace_days": 5})
+        Charge = self.env["debt.late.charge"]  # drafted as the monthly job does (its user creates invoices)
+        title = "Late-payment charges proposed (not yet invoiced)"
+
+        def html(lang="en_US"):
+            self.customer.lang = lang
+            partner = self.customer.with_user(self.collection_manager)
+            return partner._debt_statement_pdf(days_ago(30), TODAY)[0].decode()
+
+        self.assertNotIn(title, html())
+        draft = Charge._debt_propose(self.customer, self.company, TODAY)
+        # 1000.00 x 12% x 35 / 365 = 11.51; 300.00 x 12% x 15 / 365 = 1.48; 150.00 x 12% x 10 / 365 = 0.49
+        self.assertEqual((draft.state, draft.amount_total), ("draft", 13.48))
+        st = self.statement(days_ago(30), TODAY)
+        self.assertEqual(st["draft_charges"], [{"move_id": draft.id, "date": TODAY, "kinds": ["interest"],
+                                                "amount": 13.48, "currency_id": self.currency.id}])
+        self.assertEqual(st["closing_balance"], 1350.0, "a proposal is not in the balance")
+        shown = html()
+        self.assertIn(title, shown)
+        self.assertIn("$\xa013.48", shown)
+        shown = html("vi_VN")
+        for text in ("Phí chậm thanh toán đề xuất (chưa xuất hóa đơn)", "$\xa013,48", "Lãi"):
+            self.assertIn(text, shown)
+        # cancelled (by accounting): nothing charged, gone from the statement
+        draft.button_cancel()
+        shown = html()
+        self.assertNotIn(title, shown)
+        self.assertNotIn("$\xa013.48", shown)
+        # proposed again (the cancelled draft freed its days), then posted: a movement, no longer a proposal
+        again = Charge._debt_propose(self.customer, self.company, TODAY)
+        self.assertEqual(again.amount_total, 13.48)
+        self.assertIn(title, html())
+        again.action_post()
+        st = self.statement(days_ago(30), TODAY)
+        self.assertEqual(st["draft_charges"], [])
+        self.assertEqual((st["lines"][-1]["name"], st["closing_balance"]), (again.name, 1363.48))
+        shown = html()
+        self.assertNotIn(title, shown)
+        self.assertIn(again.name, shown)

@@ -214,7 +214,8 @@ class DebtReminder(models.Model):
                 continue
             by_template[template].append(reminder.id)
         if prepare:
-            prepare(self.filtered(lambda r: r.id in set().union(*by_template.values())))
+            going = set().union(*by_template.values())
+            prepare(self.filtered(lambda r: r.id in going))
         items = []
         for template, reminder_ids in by_template.items():
             reminders = self.browse(reminder_ids).with_prefetch(self._prefetch_ids)

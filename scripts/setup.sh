@@ -51,7 +51,9 @@ apt_install() {
 
 # --- which Odoo -------------------------------------------------------------------------------------------------
 external_odoo() {
-    if [ -n "${ODOO_BIN:-}" ]; then
+    # env.sh exports ODOO_BIN=.venv/bin/odoo: a script sourcing it again (or a shell that did) is not using an
+    # Odoo from outside, and must not rebuild .venv without Odoo
+    if [ -n "${ODOO_BIN:-}" ] && [ "$ODOO_BIN" != "$VENV/bin/odoo" ]; then
         [ -x "$ODOO_BIN" ] || die "ODOO_BIN=$ODOO_BIN is not an executable file"
         echo "$ODOO_BIN"
     elif path="$(command -v odoo 2>/dev/null)" && [ "$path" != "$VENV/bin/odoo" ]; then

@@ -1,15 +1,11 @@
 """The aging interval maths of ``addons/debt_collection/tools/aging.py``, outside Odoo."""
 
 import bisect
-import importlib.util
-import pathlib
 
 import pytest
+from _tools import load_tool
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-_spec = importlib.util.spec_from_file_location("dc_aging", ADDON / "tools" / "aging.py")
-aging = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(aging)
+aging = load_tool("aging")
 
 SOURCE = [15, 30, 45, 60, 75, 90]
 

@@ -1,22 +1,11 @@
 """The strict parsing of amounts typed on the portal (``addons/debt_collection/tools/amount_text.py``)."""
 
-import importlib.util
-import pathlib
 from decimal import Decimal
 
 import pytest
+from _tools import load_tool
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"dc_{name}", ADDON / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-amount_text = _load("amount_text")
+amount_text = load_tool("amount_text")
 VI = {"decimal_point": ",", "thousands_sep": "."}
 EN = {"decimal_point": ".", "thousands_sep": ","}
 

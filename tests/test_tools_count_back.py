@@ -1,14 +1,9 @@
 """The count-back DSO (``addons/debt_collection/tools/count_back.py``), outside Odoo."""
 
-import importlib.util
-import pathlib
-
 import pytest
+from _tools import load_tool
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-_spec = importlib.util.spec_from_file_location("dc_count_back", ADDON / "tools" / "count_back.py")
-count_back = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(count_back)
+count_back = load_tool("count_back")
 dso = count_back.count_back_dso
 
 

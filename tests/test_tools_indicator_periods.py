@@ -1,13 +1,10 @@
 """The periods of the collection indicators (``addons/debt_collection/tools/indicator_periods.py``), outside Odoo."""
 
 import datetime as dt
-import importlib.util
-import pathlib
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-_spec = importlib.util.spec_from_file_location("dc_indicator_periods", ADDON / "tools" / "indicator_periods.py")
-periods_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(periods_module)
+from _tools import load_tool
+
+periods_module = load_tool("indicator_periods")
 D = dt.date
 
 

@@ -1,15 +1,11 @@
 """The reminder scheduling maths of ``addons/debt_collection/tools/schedule.py``, outside Odoo."""
 
 import datetime as dt
-import importlib.util
-import pathlib
 
 import pytest
+from _tools import load_tool
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-_spec = importlib.util.spec_from_file_location("dc_schedule", ADDON / "tools" / "schedule.py")
-schedule = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(schedule)
+schedule = load_tool("schedule")
 
 HCM = schedule.get_zone("Asia/Ho_Chi_Minh")  # UTC+7, no DST
 TPE = schedule.get_zone("Asia/Taipei")  # UTC+8, no DST

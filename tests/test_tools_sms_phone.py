@@ -1,22 +1,10 @@
 """SMS text (diacritics, segments) of ``addons/debt_collection/tools``, outside Odoo (the phone numbers are Odoo's
 ``_phone_format``, tested in the add-on's suite)."""
 
-import importlib.util
-import pathlib
-
 import pytest
+from _tools import load_tool
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"dc_{name}", ADDON / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sms_text = _load("sms_text")
+sms_text = load_tool("sms_text")
 
 
 # --- diacritics -----------------------------------------------------------------------------------------------------

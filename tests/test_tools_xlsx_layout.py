@@ -4,17 +4,13 @@ The last tests write a real file with xlsxwriter in ``constant_memory`` mode fro
 back with openpyxl: text stays text, the number formats are the ones asked for.
 """
 
-import importlib.util
 import io
-import pathlib
 from datetime import date
 
 import pytest
+from _tools import load_tool
 
-ADDON = pathlib.Path(__file__).resolve().parent.parent / "addons" / "debt_collection"
-_spec = importlib.util.spec_from_file_location("dc_xlsx_layout", ADDON / "tools" / "xlsx_layout.py")
-layout = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(layout)
+layout = load_tool("xlsx_layout")
 
 WORDS = {
     "customer": "Customer", "company": "Company", "total": "Total", "credit_limit": "Credit Limit",

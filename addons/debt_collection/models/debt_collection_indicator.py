@@ -79,16 +79,20 @@ class DebtCollectionIndicator(models.Model):
         self.env.flush_all()
         company_ids = tuple(companies.ids)
         scopes = ["company", "people"] if users is None else [tuple(users.ids)]
+        periods = self._periods(company_ids)  # the same for every scope
         count = 0
         for scope in scopes:
-            count += self._refresh_scope(company_ids, scope)
+            count += self._refresh_scope(company_ids, scope, periods)
         self.invalidate_model()
         return count
 
     @api.model
-    def _refresh_scope(self, company_ids, scope):
+    def _refresh_scope(self, company_ids, scope, periods=None):
         """Replace the rows of ``scope`` ("company": the company rows; "people": every salesperson's and
-        collector's; a tuple of user ids: those users' rows) of the companies ``company_ids``."""
+        collector's; a tuple of user ids: those users' rows) of the companies ``company_ids``; ``periods``: theirs
+        (:meth:`_periods`), looked up when not given."""
+        if periods is None:
+            periods = self._periods(company_ids)
         if scope == "company":
             rows = SQL("dimension = 'company'")
         elif scope == "people":
@@ -97,7 +101,7 @@ class DebtCollectionIndicator(models.Model):
             rows = SQL("dimension != 'company' AND user_id IN %s", scope)
         self.env.cr.execute(SQL("DELETE FROM debt_collection_indicator WHERE company_id IN %s AND %s",
                                 company_ids, rows))
-        query = self._indicator_query(company_ids, scope)
+        query = self._indicator_query(company_ids, scope, periods)
         if query is None:
             return 0
         self.env.cr.execute(SQL(
@@ -111,17 +115,17 @@ class DebtCollectionIndicator(models.Model):
               FROM (%(query)s) i
             """, query=query, uid=self.env.uid))
         count = self.env.cr.rowcount
-        self._store_count_back(company_ids, rows)
+        self._store_count_back(company_ids, rows, periods)
         return count
 
     @api.model
-    def _store_count_back(self, company_ids, rows):
-        """The count-back DSO of the rows ``rows`` (an SQL condition) of the companies, from their own ``ar_end``
-        and the monthly sales of the same holder (``tools/count_back.py``): a few hundred rows read, one
-        ``UPDATE``."""
+    def _store_count_back(self, company_ids, rows, periods):
+        """The count-back DSO of the rows ``rows`` (an SQL condition) of the companies (their ``periods``), from
+        their own ``ar_end`` and the monthly sales of the same holder (``tools/count_back.py``): a few hundred rows
+        read, one ``UPDATE``."""
         cr = self.env.cr
         months, last_months = defaultdict(list), {}
-        for p in self._periods(company_ids):
+        for p in periods:
             if p["period"] == "month":
                 months[p["company_id"]].append((p["date_start"], (p["date_end"] - p["date_start"]).days + 1))
             last_months[p["company_id"], p["period"], p["date_start"]] = p["last_month"]
@@ -171,12 +175,10 @@ class DebtCollectionIndicator(models.Model):
         return indicator_periods(self.env.cr.fetchall())
 
     @api.model
-    def _periods_sql(self, company_ids):
-        """The periods of the companies (``tools/indicator_periods.py``, from the days taken: one small query), as
-        the SQL of a ``VALUES`` list (PostgreSQL then knows how many there are), with the first and last day they
-        cover and the condition that leaves out the days of a month after its end snapshot; (None, None, None, None)
-        without any snapshot."""
-        periods = self._periods(company_ids)
+    def _periods_sql(self, periods):
+        """The ``periods`` (:meth:`_periods`) as the SQL of a ``VALUES`` list (PostgreSQL then knows how many there
+        are), with the first and last day they cover and the condition that leaves out the days of a month after its
+        end snapshot; (None, None, None, None) without any snapshot."""
         if not periods:
             return None, None, None, None
         # the days of a month after its end snapshot (days not taken at the end of a month) are left out of its
@@ -196,11 +198,11 @@ class DebtCollectionIndicator(models.Model):
             SQL(" AND ").join(gaps) if gaps else SQL("TRUE")
 
     @api.model
-    def _indicator_query(self, company_ids, scope):
+    def _indicator_query(self, company_ids, scope, periods):
         """The indicators of ``scope`` (see :meth:`_refresh_scope`) in the companies ``company_ids`` (a tuple of
-        ids), as a query of the table's columns in order (``period`` ... ``overdue_share``); None without any
-        snapshot."""
-        periods, first_day, last_day, gaps = self._periods_sql(company_ids)
+        ids) over their ``periods`` (:meth:`_periods`), as a query of the table's columns in order (``period`` ...
+        ``overdue_share``); None without any snapshot."""
+        periods, first_day, last_day, gaps = self._periods_sql(periods)
         if periods is None:
             return None
         collector = collector_sql("cp", SQL("comp.id"))
